@@ -1,0 +1,145 @@
+"""API keys, users and the login endpoint."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apikeys import roles
+from apikeys.api.filters import ApiKeyFilterSet, UserFilterSet
+from apikeys.api.serializers import (
+    ApiKeyCreatedSerializer,
+    ApiKeySerializer,
+    LoginSerializer,
+    LoginTokenSerializer,
+    UserSerializer,
+)
+from apikeys.models import ApiKey
+from pbx.api.exceptions import ApiError, Conflict, PermissionDenied
+from pbx.api.permissions import PlatformAdminOnly
+from pbx.api.throttling import LoginRateThrottle
+from pbx.api.viewsets import PbxViewSet
+from tenants.models import Membership
+
+User = get_user_model()
+
+
+class ApiKeyViewSet(PbxViewSet):
+    """API keys. Everyone manages their own keys; admin_api sees everyone's.
+
+    POST answers once with the whole `key`; DELETE revokes the key (it stays listed with
+    `revoked_at`, so that its use remains traceable).
+    """
+
+    queryset = ApiKey.objects.select_related("owner", "tenant")
+    serializer_class = ApiKeySerializer
+    filterset_class = ApiKeyFilterSet
+    search_fields = ["name", "prefix"]
+    ordering_fields = ["name", "created_at", "last_used_at", "expires_at", "id"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_serializer_class(self):
+        return ApiKeyCreatedSerializer if self.action == "create" else ApiKeySerializer
+
+    def scope_queryset(self, queryset):
+        scope = self.scope
+        if not scope.is_admin:
+            queryset = queryset.filter(owner=scope.user)
+        if scope.key_tenant_id is not None:
+            queryset = queryset.filter(tenant_id=scope.key_tenant_id)
+        narrowed = self.request.query_params.get("tenant")
+        if narrowed:
+            queryset = queryset.filter(tenant=scope.tenant(narrowed))
+        return queryset
+
+    def tenant_for_create(self, body_tenant):
+        return body_tenant  # a key without a tenant is a global key, not a missing tenant
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        scope = self.scope
+        owner = data.pop("owner", None) or scope.user
+        if owner != scope.user and not scope.all_tenants:
+            raise PermissionDenied("Only a platform administrator may create keys for others.")
+        tenant = data.get("tenant")
+        if scope.key_tenant_id is not None and (tenant is None or tenant.pk != scope.key_tenant_id):
+            raise PermissionDenied("A tenant key can only create keys for its own tenant.")
+        if roles.role_of(owner) is None:
+            raise ApiError(fields={"owner": ["This user has no API role."]})
+        if (
+            tenant is not None
+            and roles.role_of(owner) != roles.ADMIN
+            and not Membership.objects.filter(user=owner, tenant=tenant).exists()
+        ):
+            raise ApiError(fields={"tenant": [f"{owner.username} does not belong to tenant {tenant.code}."]})
+        api_key, key = ApiKey.issue(owner=owner, **data)
+        api_key.issued_key = key
+        serializer.instance = api_key
+
+    def delete(self, instance):
+        instance.revoke()
+
+
+class UserViewSet(PbxViewSet):
+    """Platform users with their role and tenants (admin_api). `?tenant=` lists a tenant's users."""
+
+    queryset = (
+        User.objects.annotate(role_name=roles.strongest_role_subquery("pk"))
+        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("tenant")))
+        .order_by("username")
+    )
+    serializer_class = UserSerializer
+    filterset_class = UserFilterSet
+    permission_classes = [PlatformAdminOnly]
+    tenant_field = None
+    search_fields = ["username", "email", "first_name", "last_name"]
+    ordering_fields = ["username", "email", "date_joined", "last_login", "id"]
+
+    def scope_queryset(self, queryset):
+        narrowed = self.request.query_params.get("tenant")
+        if narrowed:
+            queryset = queryset.filter(memberships__tenant=self.scope.tenant(narrowed))
+        return queryset
+
+    def delete(self, instance):
+        if instance.pk == self.request.user.pk:
+            raise Conflict("You cannot delete your own user.")
+        super().delete(instance)
+
+
+class LoginView(APIView):
+    """POST /api-auth/login/: exchange a username and password for a login token.
+
+    The token is an API key bound to the user, global, full, and expiring after
+    PBX_LOGIN_TOKEN_HOURS; use it as `Authorization: Token <key>`.
+    """
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(request=LoginSerializer, responses={201: LoginTokenSerializer}, auth=[])
+    def post(self, request):
+        credentials = LoginSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = authenticate(request._request, **credentials.validated_data)
+        if user is None:
+            raise AuthenticationFailed("Invalid username or password.")
+        if roles.role_of(user) is None:
+            raise PermissionDenied("This user has no API role (admin_api, minor_admin_api or user_api).")
+        expires_at = timezone.now() + timedelta(hours=settings.PBX_LOGIN_TOKEN_HOURS)
+        _token, key = ApiKey.issue(
+            name=f"login token {timezone.now():%Y-%m-%d %H:%M}",
+            owner=user,
+            is_login_token=True,
+            expires_at=expires_at,
+        )
+        return Response({"key": key, "expires_at": expires_at}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,90 @@
+"""Admin base classes: what a staff user may see follows the same roles as the API.
+
+A platform admin (superuser or admin_api) sees everything. A tenant admin
+(minor_admin_api, staff) sees and edits only the objects of its own tenants: the lists
+are filtered, the tenant choices are limited, and another tenant's object is not found
+even by URL. Platform objects are for platform admins only.
+"""
+
+from django.contrib import admin
+
+from apikeys import roles
+from tenants.models import Membership
+
+
+def tenant_ids_of(user):
+    """The tenants a staff user administers, or None for all of them."""
+    role = roles.role_of(user)
+    if role == roles.ADMIN:
+        return None
+    if role != roles.MINOR_ADMIN:
+        return set()
+    cached = getattr(user, "_pbx_admin_tenants", None)
+    if cached is None:
+        cached = set(Membership.objects.filter(user=user).values_list("tenant_id", flat=True))
+        user._pbx_admin_tenants = cached
+    return cached
+
+
+class RoleAwareAdmin(admin.ModelAdmin):
+    """Permissions by API role rather than by per-model Django permissions."""
+
+    # True for platform objects: only platform admins see them at all.
+    platform_only = False
+
+    def _is_platform_admin(self, request):
+        return roles.role_of(request.user) == roles.ADMIN
+
+    def _is_tenant_admin(self, request):
+        return roles.role_of(request.user) == roles.MINOR_ADMIN and not self.platform_only
+
+    def _allowed(self, request, obj=None):
+        return self._is_platform_admin(request) or (
+            self._is_tenant_admin(request) and (obj is None or self.in_scope(request, obj))
+        )
+
+    def in_scope(self, request, obj):
+        return True
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+
+class TenantScopedAdmin(RoleAwareAdmin):
+    """Admin of a tenant-owned model: a tenant admin works inside its tenants only."""
+
+    list_select_related = ("tenant",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        tenant_ids = tenant_ids_of(request.user)
+        return queryset if tenant_ids is None else queryset.filter(tenant_id__in=tenant_ids)
+
+    def in_scope(self, request, obj):
+        tenant_ids = tenant_ids_of(request.user)
+        return tenant_ids is None or obj.tenant_id in tenant_ids
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tenant":
+            tenant_ids = tenant_ids_of(request.user)
+            if tenant_ids is not None:
+                kwargs["queryset"] = db_field.related_model.objects.filter(pk__in=tenant_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if tenant_ids_of(request.user) is None and "tenant" not in filters:
+            filters.insert(0, "tenant")
+        return filters

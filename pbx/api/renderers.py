@@ -1,0 +1,77 @@
+"""CSV output for every list and detail (`?format=csv` or `Accept: text/csv`).
+
+Lists do not go through `CSVRenderer.render`: the viewset streams them row by row
+(`stream_csv`), so that `?page_size=all` over a large table costs constant memory.
+The renderer covers the rest (one object, or an already-built page).
+"""
+
+import csv
+import io
+import json
+
+from django.http import StreamingHttpResponse
+from rest_framework.renderers import BaseRenderer
+
+
+def csv_value(value):
+    """One cell: empty for null, true/false, JSON for lists and objects, else text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, separators=(",", ":"), default=str)
+    return str(value)
+
+
+class _Line:
+    """A file-like sink that hands back what csv.writer wrote for one row."""
+
+    def __init__(self):
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def row(self, cells):
+        self.writer.writerow(cells)
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+
+def csv_lines(columns, records):
+    """Yield the header line, then one line per record (a dict keyed by column)."""
+    line = _Line()
+    yield line.row(columns)
+    for record in records:
+        yield line.row([csv_value(record.get(column)) for column in columns])
+
+
+def stream_csv(columns, records, filename):
+    response = StreamingHttpResponse(
+        (chunk.encode() for chunk in csv_lines(columns, records)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+class CSVRenderer(BaseRenderer):
+    """Renders a result list, a page of results or one object as CSV."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if isinstance(data, dict) and isinstance(data.get("results"), list):
+            data = data["results"]
+        records = data if isinstance(data, list) else [data]
+        columns = []
+        for record in records:
+            for column in record:
+                if column not in columns:
+                    columns.append(column)
+        return "".join(csv_lines(columns, records)).encode()

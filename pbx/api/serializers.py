@@ -1,0 +1,171 @@
+"""The base serializer every resource uses, and the fields the kernel shares.
+
+`PbxModelSerializer` gives each resource, once:
+- `fields=` on reads, to choose the columns returned;
+- secrets (Meta.secret_fields) written by anyone who may write the object but shown only
+  to a credential whose scope may see secrets (DESIGN.md section 3);
+- input aliases (Meta.aliases), so that payloads written for the systems our users
+  come from (seeds 001 and 004) are understood: `{"ex_number": "100"}` or
+  `{"ps_auths": {"password": "..."}}` mean `number` and `password`;
+- PUT semantics: fields left out return to their defaults (DESIGN.md section 4);
+- the tenant of a tenant-owned object: set once at creation, never moved.
+"""
+
+from collections.abc import Mapping
+
+from django.db import models
+from django.db.models.fields import NOT_PROVIDED
+from django.urls import reverse as django_reverse
+from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
+
+from pbx.api.exceptions import NumberInUse
+from pbx.api.scope import scope_of
+from pbx.models import DialplanNumber
+
+_MISSING = object()
+
+
+def _lookup(data, dotted):
+    value = data
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def apply_aliases(data, aliases):
+    """Rename alias keys (dotted for nested ones) to the canonical field names."""
+    data = data.dict() if hasattr(data, "dict") else dict(data)
+    errors = {}
+    for alias, canonical in aliases.items():
+        value = _lookup(data, alias)
+        if value is _MISSING:
+            continue
+        if canonical in data and data[canonical] != value:
+            errors[alias] = [f"Conflicts with {canonical!r}: send only one of them."]
+            continue
+        data[canonical] = value
+    for alias in aliases:
+        data.pop(alias.split(".")[0], None)
+    if errors:
+        raise serializers.ValidationError(errors)
+    return data
+
+
+class TenantField(serializers.Field):
+    """A tenant, read as its code and written as code, id or name within the caller's reach."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Tenant code (or id). Defaults to ?tenant= or the key's tenant.")
+        super().__init__(**kwargs)
+
+    def to_representation(self, tenant):
+        return tenant.code
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
+            raise serializers.ValidationError("Give a tenant code such as ACME.")
+        return scope_of(self.context["request"]).tenant(value)
+
+
+class PbxModelSerializer(serializers.ModelSerializer):
+    """Base of every resource's serializer (see the module docstring)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and request.method in SAFE_METHODS:
+            wanted = request.query_params.get("fields")
+            if wanted:
+                names = {name.strip() for name in wanted.split(",")}
+                fields = {name: field for name, field in fields.items() if name in names} or fields
+        return fields
+
+    @property
+    def _may_see_secrets(self):
+        request = self.context.get("request")
+        return request is not None and scope_of(request).may_see_secrets
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        secret_fields = getattr(self.Meta, "secret_fields", ())
+        if secret_fields and not self._may_see_secrets:
+            for name in secret_fields:
+                data.pop(name, None)
+        return data
+
+    def to_internal_value(self, data):
+        aliases = getattr(self.Meta, "aliases", None)
+        if aliases and isinstance(data, Mapping):
+            data = apply_aliases(data, aliases)
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "tenant" in self.fields:
+            if self.instance is None:
+                attrs["tenant"] = self.context["view"].tenant_for_create(attrs.get("tenant"))
+            elif "tenant" in attrs and attrs["tenant"].pk != self.instance.tenant_id:
+                raise serializers.ValidationError(
+                    {"tenant": ["An object cannot move to another tenant: delete and recreate it."]}
+                )
+        return attrs
+
+    def update(self, instance, validated_data):
+        if not self.partial:
+            validated_data = {**self._defaults_for_omitted(validated_data), **validated_data}
+        return super().update(instance, validated_data)
+
+    def _defaults_for_omitted(self, validated_data):
+        """PUT replaces the whole object: writable fields it leaves out go back to their
+        model defaults. Secrets are kept, since most callers can never read them back."""
+        keep = set(getattr(self.Meta, "secret_fields", ())) | {"tenant"}
+        defaults = {}
+        for name, field in self.fields.items():
+            if field.read_only or name in validated_data or name in keep:
+                continue
+            source = field.source
+            try:
+                model_field = self.Meta.model._meta.get_field(source)
+            except Exception:
+                continue
+            if not isinstance(model_field, models.Field) or model_field.primary_key:
+                continue
+            if model_field.default is not NOT_PROVIDED:
+                defaults[source] = model_field.get_default()
+            elif model_field.null:
+                defaults[source] = None
+            elif model_field.blank and isinstance(model_field, models.CharField | models.TextField):
+                defaults[source] = ""
+        return defaults
+
+
+class NumberedSerializer(PbxModelSerializer):
+    """Base of the serializers of dial-plan number holders: a number already held by
+    another object of the tenant answers 409 number_in_use, naming the holder."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        number = attrs.get("number", getattr(self.instance, "number", None))
+        tenant = attrs.get("tenant") or getattr(self.instance, "tenant", None)
+        if number and tenant is not None:
+            holder = DialplanNumber.holder_of(tenant.pk, number, exclude=self.instance)
+            if holder is not None:
+                raise NumberInUse(
+                    f"Number {number} is already used by {holder.label}.", holder=holder.as_holder()
+                )
+        return attrs
+
+
+class DetailUrlField(serializers.HyperlinkedIdentityField):
+    """The object's absolute detail URL. Unlike DRF's, it does not carry the request's
+    `?format=` over (a CSV cell would otherwise link to a CSV)."""
+
+    def get_url(self, obj, view_name, request, format):
+        if obj.pk is None:
+            return None
+        path = django_reverse(view_name, kwargs={"pk": obj.pk})
+        return request.build_absolute_uri(path) if request is not None else path

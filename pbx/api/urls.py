@@ -1,0 +1,8 @@
+"""/api/: the router's resources, then a JSON 404 for anything else under /api/."""
+
+from django.urls import re_path
+
+from pbx.api import views
+from pbx.api.routers import router
+
+urlpatterns = [*router.urls, re_path(r"^.*$", views.endpoint_not_found)]

@@ -1,0 +1,290 @@
+"""The viewsets every resource is made of (the NetBox-style base layer).
+
+A concrete resource declares a queryset, a serializer class and a filterset class; this
+module gives it, once for all:
+- the caller's reach: tenant-owned rows outside it do not exist (404), `?tenant=` narrows;
+- the user_api role's limits: its own objects, only the fields the resource lists;
+- writes in a transaction, one object at a time, and bulk writes that are all or none;
+- lists streamed as CSV (`?format=csv`, `Accept: text/csv`, `?page_size=all`);
+- `/<resource>/number/<number>/` for numbered objects.
+"""
+
+from django.db import transaction
+from django.utils.functional import cached_property
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apikeys import roles
+from pbx.api.exceptions import (
+    ApiError,
+    MissingTenant,
+    MultipleObjectsFound,
+    NotFound,
+    NumberInUse,
+    PermissionDenied,
+)
+from pbx.api.renderers import CSVRenderer, stream_csv
+from pbx.api.scope import scope_of
+from pbx.api.serializers import apply_aliases
+from pbx.models import NumberInUseError
+
+MAX_BULK_ITEMS = 1000
+ID_REGEX = r"[0-9]{1,18}"  # ids past 18 digits cannot exist; they 404 instead of overflowing
+
+
+class PbxViewSet(viewsets.ModelViewSet):
+    """Base of every resource: scope, role limits, atomic and bulk writes, CSV."""
+
+    lookup_value_regex = ID_REGEX
+    # The tenant foreign key of the model; None for platform objects that have no tenant.
+    tenant_field = "tenant"
+    # user_api callers may change the objects whose `owner_field` is themselves, and only
+    # the fields listed here; they read the rest of their tenant and write nothing else.
+    owner_field = None
+    owner_editable_fields = ()
+
+    @cached_property
+    def scope(self):
+        return scope_of(self.request)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def get_queryset(self):
+        return self.scope_queryset(super().get_queryset())
+
+    def scope_queryset(self, queryset):
+        if self.tenant_field is None:
+            return queryset
+        narrowed = self.request.query_params.get("tenant")
+        if narrowed:
+            return queryset.filter(**{f"{self.tenant_field}_id": self.scope.tenant(narrowed).pk})
+        if self.scope.tenant_ids is not None:
+            return queryset.filter(**{f"{self.tenant_field}_id__in": self.scope.tenant_ids})
+        return queryset
+
+    def list(self, request, *args, **kwargs):
+        if isinstance(request.accepted_renderer, CSVRenderer):
+            return self.list_csv(request)
+        return super().list(request, *args, **kwargs)
+
+    def list_csv(self, request):
+        """Stream the list as CSV; `?page_size=all` streams every matching row."""
+        queryset = self.filter_queryset(self.get_queryset())
+        if request.query_params.get("page_size") == "all":
+            rows = queryset.iterator(chunk_size=2000)
+        else:
+            rows = self.paginate_queryset(queryset)
+            rows = queryset if rows is None else rows
+        serializer = self.get_serializer()
+        hidden = set() if serializer._may_see_secrets else set(getattr(serializer.Meta, "secret_fields", ()))
+        columns = [
+            name for name, field in serializer.fields.items() if not field.write_only and name not in hidden
+        ]
+        records = (serializer.to_representation(row) for row in rows)
+        return stream_csv(columns, records, filename=self.basename)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON even when CSV was asked for: a CSV error body helps no one.
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), CSVRenderer
+        ):
+            request.accepted_renderer = self.renderer_classes[0]()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    # --- tenant of new objects ----------------------------------------------------------
+
+    def tenant_for_create(self, body_tenant):
+        """The tenant a new object goes to: the body's `tenant`, else `?tenant=`, else the
+        key's tenant, else the caller's only tenant; otherwise 400 missing_tenant."""
+        param = self.request.query_params.get("tenant")
+        narrowed = self.scope.tenant(param) if param else None
+        if body_tenant is not None and narrowed is not None and body_tenant.pk != narrowed.pk:
+            raise ApiError(fields={"tenant": ["Differs from ?tenant=: send one tenant."]})
+        tenant = body_tenant or narrowed
+        if tenant is None and self.scope.key_tenant_id is not None:
+            tenant = self.scope.key.tenant
+        if tenant is None and self.scope.tenant_ids is not None and len(self.scope.tenant_ids) == 1:
+            tenant = self.scope.tenant(next(iter(self.scope.tenant_ids)))
+        if tenant is None:
+            raise MissingTenant()
+        return tenant
+
+    # --- the user_api role --------------------------------------------------------------
+
+    def check_role_write(self, instance, data):
+        """Refuse what a user_api caller may not write; other roles pass through."""
+        if self.scope.role != roles.USER:
+            return
+        noun = self.queryset.model._meta.verbose_name_plural
+        if self.owner_field is None or instance is None:
+            raise PermissionDenied(f"Your role (user_api) may not create or delete {noun}.")
+        if getattr(instance, f"{self.owner_field}_id") != self.scope.user.pk:
+            raise PermissionDenied(f"Your role (user_api) may change only your own {noun}.")
+        if self.request.method == "PUT":
+            raise PermissionDenied("Your role (user_api) may change fields with PATCH only.")
+        aliases = getattr(self.get_serializer_class().Meta, "aliases", {})
+        sent = set(apply_aliases(data, aliases)) if isinstance(data, dict) else set()
+        refused = sorted(sent - set(self.owner_editable_fields))
+        if refused:
+            raise PermissionDenied(
+                "Your role (user_api) may change only: " + ", ".join(self.owner_editable_fields) + ".",
+                fields={name: ["You may not change this field."] for name in refused},
+            )
+
+    # --- writing one object -------------------------------------------------------------
+
+    def create(self, request, *args, **kwargs):
+        if isinstance(request.data, list):
+            return self.bulk_create(request)
+        self.check_role_write(None, request.data)
+        return super().create(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        self.check_role_write(instance, request.data)
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(serializer.data)
+
+    def destroy(self, request, *args, **kwargs):
+        self.check_role_write(None, None)
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        self.save(serializer)
+
+    def perform_update(self, serializer):
+        self.save(serializer)
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            self.delete(instance)
+
+    def save(self, serializer, index=None):
+        """Save one validated object; every write of the kernel passes here."""
+        try:
+            with transaction.atomic():
+                return serializer.save()
+        except NumberInUseError as error:
+            extra = {"index": index} if index is not None else {}
+            raise NumberInUse(str(error), holder=error.holder.as_holder(), **extra) from None
+
+    def delete(self, instance):
+        """Delete one object; every delete of the kernel passes here."""
+        instance.delete()
+
+    # --- bulk ---------------------------------------------------------------------------
+
+    def _bulk_items(self, request, need_id):
+        items = request.data
+        if not isinstance(items, list) or not items:
+            shape = "objects, each with its id" if need_id else "objects"
+            raise ApiError(f"Send a non-empty JSON array of {shape}.")
+        if len(items) > MAX_BULK_ITEMS:
+            raise ApiError(f"At most {MAX_BULK_ITEMS} objects per request; split the batch.")
+        bad = [i for i, item in enumerate(items) if not isinstance(item, dict)]
+        if bad:
+            raise ApiError("Every element must be a JSON object.", items=[{"index": i} for i in bad])
+        if not need_id:
+            return items
+        ids = []
+        for i, item in enumerate(items):
+            value = item.get("id")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ApiError(f"Element {i} needs an integer id.", index=i)
+            ids.append(value)
+        if len(set(ids)) != len(ids):
+            raise ApiError("An id appears twice in the array.")
+        found = self.get_queryset().in_bulk(ids)
+        missing = [i for i, pk in enumerate(ids) if pk not in found]
+        if missing:
+            raise NotFound(
+                "Some objects were not found: " + ", ".join(str(ids[i]) for i in missing) + ".",
+                items=[{"index": i, "id": ids[i]} for i in missing],
+            )
+        return [(found[pk], item) for pk, item in zip(ids, items, strict=True)]
+
+    def _validate_all(self, serializers):
+        errors = [{"index": i, "fields": s.errors} for i, s in enumerate(serializers) if not s.is_valid()]
+        if errors:
+            raise ApiError(
+                f"{len(errors)} of {len(serializers)} objects are invalid; nothing was written.",
+                items=errors,
+            )
+
+    def bulk_create(self, request):
+        """POST an array: all objects are created, or none."""
+        items = self._bulk_items(request, need_id=False)
+        for item in items:
+            self.check_role_write(None, item)
+        serializers = [self.get_serializer(data=item) for item in items]
+        self._validate_all(serializers)
+        with transaction.atomic():
+            for i, serializer in enumerate(serializers):
+                self.save(serializer, index=i)
+        return Response([s.data for s in serializers], status=status.HTTP_201_CREATED)
+
+    def bulk_update(self, request, *args, **kwargs):
+        """PATCH an array of objects with their ids: all are updated, or none."""
+        pairs = self._bulk_items(request, need_id=True)
+        for instance, item in pairs:
+            self.check_role_write(instance, {k: v for k, v in item.items() if k != "id"})
+        serializers = [
+            self.get_serializer(instance, data={k: v for k, v in item.items() if k != "id"}, partial=True)
+            for instance, item in pairs
+        ]
+        self._validate_all(serializers)
+        with transaction.atomic():
+            for i, serializer in enumerate(serializers):
+                self.save(serializer, index=i)
+        return Response([s.data for s in serializers])
+
+    def bulk_destroy(self, request, *args, **kwargs):
+        """DELETE an array of objects with their ids: all are deleted, or none."""
+        pairs = self._bulk_items(request, need_id=True)
+        for _instance, _item in pairs:
+            self.check_role_write(None, None)
+        with transaction.atomic():
+            for instance, _item in pairs:
+                self.delete(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NumberedViewSet(PbxViewSet):
+    """A resource whose objects have a dial-plan number: `/<resource>/number/<number>/`."""
+
+    number_field = "number"
+
+    def get_object(self):
+        if "number" not in self.kwargs:
+            return super().get_object()
+        number = self.kwargs["number"]
+        matches = list(self.get_queryset().filter(**{self.number_field: number})[:2])
+        if not matches:
+            raise NotFound(f"No {self.queryset.model._meta.verbose_name} has number {number}.")
+        if len(matches) > 1:
+            raise MultipleObjectsFound(
+                f"Number {number} exists in several tenants: add ?tenant=CODE or use the id."
+            )
+        self.check_object_permissions(self.request, matches[0])
+        return matches[0]
+
+    @action(
+        detail=False,
+        methods=["get", "put", "patch", "delete"],
+        url_path=r"number/(?P<number>[^/]{1,32})",
+        url_name="by-number",
+    )
+    def by_number(self, request, number=None):
+        """Read, replace, change or delete the object holding this number."""
+        handler = {
+            "GET": self.retrieve,
+            "PUT": self.update,
+            "PATCH": self.partial_update,
+            "DELETE": self.destroy,
+        }[request.method]
+        return handler(request, number=number)

@@ -1,0 +1,103 @@
+"""Middleware for every request: a request id, and the guards of the /api/ surface.
+
+- `X-Request-ID` on every response: the client's when it sent a sane one, else a new
+  one; it is also kept in a context variable for logs and the change log.
+- Under /api/: CORS headers (credentials travel in headers, so `*` is safe), OPTIONS
+  answered 204 without authentication (browser preflight), bodies over
+  PBX_MAX_BODY_BYTES refused with 413, NUL characters in the URL refused with 400 (the
+  databases cannot store them), and an unexpected error answered with the JSON envelope
+  and the request id instead of an HTML page.
+"""
+
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.http import HttpResponse
+
+from pbx.api.exceptions import error_response
+
+logger = logging.getLogger("pbx.api")
+
+request_id_var = ContextVar("pbx_request_id", default="")
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": (
+        "Authorization, Content-Type, X-API-Key, X-Request-ID, Idempotency-Key, If-Match, If-None-Match"
+    ),
+    "Access-Control-Expose-Headers": "X-Request-ID, ETag, Retry-After, RateLimit-Limit, "
+    "RateLimit-Remaining, RateLimit-Reset, Content-Disposition",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def is_api(request):
+    return request.path.startswith(("/api/", "/api-auth/")) and not request.path.startswith(
+        ("/api/docs/", "/api/redoc/")
+    )
+
+
+class RequestIdMiddleware:
+    """Gives every request an id and returns it as X-Request-ID."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class ApiGuardMiddleware:
+    """CORS, preflight, body size and URL sanity for /api/, and JSON for its 500s."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_api(request):
+            return self.get_response(request)
+        response = self.guard(request) or self.get_response(request)
+        for header, value in CORS_HEADERS.items():
+            response[header] = value
+        return response
+
+    def guard(self, request):
+        if request.method == "OPTIONS":
+            return HttpResponse(status=204)
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "\x00" in query or "%00" in query:
+            return error_response(400, "validation_error", "The URL contains a NUL character.")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(400, "validation_error", "Content-Length is not a number.")
+        if length > settings.PBX_MAX_BODY_BYTES:
+            return error_response(
+                413,
+                "payload_too_large",
+                f"The request body is {length} bytes; the limit is {settings.PBX_MAX_BODY_BYTES}.",
+            )
+        return None
+
+    def process_exception(self, request, exception):
+        if not is_api(request):
+            return None
+        logger.exception("unhandled error in %s %s", request.method, request.path)
+        return error_response(
+            500,
+            "internal_error",
+            f"An unexpected error occurred; quote request id {getattr(request, 'request_id', '')}.",
+        )

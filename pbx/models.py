@@ -1,0 +1,135 @@
+"""Kernel models: the bases every app's models build on, and the per-tenant dial plan.
+
+The kernel names apps' models only by string ("tenants.Tenant") so that it never
+imports an app; apps import the kernel.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models.signals import post_delete
+
+
+class TimestampedModel(models.Model):
+    """created_at and updated_at."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TenantOwnedModel(TimestampedModel):
+    """An object that belongs to exactly one tenant and is reached only through it."""
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="%(app_label)s_%(class)s_set"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class NumberInUseError(Exception):
+    """A dial-plan number is already held by another object of the same tenant."""
+
+    def __init__(self, number, holder):
+        self.number, self.holder = number, holder
+        super().__init__(f"Number {number} is already used by {holder.label}.")
+
+
+class DialplanNumber(models.Model):
+    """The one number space of a tenant (DESIGN.md section 2).
+
+    Extensions, hunt lists, queues, conference rooms ... each keep one row here for their
+    number. The unique constraint on (tenant, number) is what makes two of them unable
+    to share a number, whatever path wrote them and however concurrently.
+    """
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(max_length=32)
+    holder_type = models.CharField(max_length=100, help_text="app_label.model of the holder")
+    holder_id = models.BigIntegerField()
+    holder_label = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="dialplan_unique_number"),
+            models.UniqueConstraint(fields=["holder_type", "holder_id"], name="dialplan_one_per_holder"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} -> {self.holder_label}"
+
+    @property
+    def label(self):
+        return self.holder_label
+
+    def as_holder(self):
+        """The holder as the API names it in a 409 number_in_use."""
+        return {
+            "type": self.holder_type.split(".")[-1],
+            "id": self.holder_id,
+            "label": self.holder_label,
+        }
+
+    @classmethod
+    def holder_of(cls, tenant_id, number, exclude=None):
+        """The registry row holding `number` in the tenant, other than `exclude`'s own."""
+        rows = cls.objects.filter(tenant_id=tenant_id, number=number)
+        if exclude is not None and exclude.pk is not None:
+            rows = rows.exclude(holder_type=exclude._meta.label_lower, holder_id=exclude.pk)
+        return rows.first()
+
+
+class DialplanNumberHolder(models.Model):
+    """Mixin for tenant-owned models whose `number` lives in the tenant's dial plan."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self._claim_number()
+
+    def clean(self):
+        super().clean()
+        if self.tenant_id and self.number:
+            holder = DialplanNumber.holder_of(self.tenant_id, self.number, exclude=self)
+            if holder is not None:
+                raise ValidationError({"number": f"Number {self.number} is already used by {holder.label}."})
+
+    def dialplan_label(self):
+        return f"{self._meta.verbose_name} {self.number}"
+
+    def _claim_number(self):
+        kind = self._meta.label_lower
+        try:
+            with transaction.atomic():
+                updated = DialplanNumber.objects.filter(holder_type=kind, holder_id=self.pk).update(
+                    tenant_id=self.tenant_id, number=self.number, holder_label=self.dialplan_label()
+                )
+                if not updated:
+                    DialplanNumber.objects.create(
+                        tenant_id=self.tenant_id,
+                        number=self.number,
+                        holder_type=kind,
+                        holder_id=self.pk,
+                        holder_label=self.dialplan_label(),
+                    )
+        except IntegrityError:
+            holder = DialplanNumber.holder_of(self.tenant_id, self.number, exclude=self)
+            if holder is None:
+                raise
+            raise NumberInUseError(self.number, holder) from None
+
+
+def _release_number(sender, instance, **kwargs):
+    DialplanNumber.objects.filter(holder_type=sender._meta.label_lower, holder_id=instance.pk).delete()
+
+
+def register_dialplan_holder(model):
+    """Called from an app's ready(): frees a holder's number however it is deleted
+    (one by one, in bulk, or by cascade from its tenant)."""
+    post_delete.connect(_release_number, sender=model, dispatch_uid=f"dialplan-{model._meta.label_lower}")

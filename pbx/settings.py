@@ -1,0 +1,223 @@
+"""Settings for pbx, all read from the environment (see README "Configuration").
+
+Defaults are safe for a first run on a laptop: an SQLite file under var/, DEBUG off,
+localhost only. Production sets DATABASE_URL to PostgreSQL and PBX_SECRET_KEY.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PBX_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_list(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _secret_key():
+    """PBX_SECRET_KEY, or one generated once and kept in var/ so sessions survive restarts."""
+    if key := os.environ.get("PBX_SECRET_KEY"):
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("PBX_DEBUG", False)
+ALLOWED_HOSTS = env_list("PBX_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("PBX_CSRF_TRUSTED_ORIGINS", [])
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'pbx.sqlite3'}",
+        conn_max_age=env_int("PBX_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "pbx",
+    "tenants",
+    "apikeys",
+    "extensions",
+]
+
+MIDDLEWARE = [
+    "pbx.middleware.RequestIdMiddleware",
+    "pbx.middleware.ApiGuardMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "pbx.urls"
+WSGI_APPLICATION = "pbx.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "pbx" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("PBX_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = Path(os.environ.get("PBX_MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Behind a TLS-terminating proxy, set PBX_SECURE_PROXY=true.
+if env_bool("PBX_SECURE_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PBX_LOG_LEVEL", "WARNING")},
+}
+
+# --- API behaviour switches -------------------------------------------------------------
+
+# Accept the key as ?key=... (seed compatibility). Keys in URLs end up in access logs:
+# operators who do not need it switch it off.
+PBX_ALLOW_KEY_IN_QUERY = env_bool("PBX_ALLOW_KEY_IN_QUERY", True)
+# How long a login token from POST /api-auth/login/ lives.
+PBX_LOGIN_TOKEN_HOURS = env_int("PBX_LOGIN_TOKEN_HOURS", 24)
+# Largest request body accepted under /api/ (413 payload_too_large above it).
+PBX_MAX_BODY_BYTES = env_int("PBX_MAX_BODY_BYTES", 10 * 1024 * 1024)
+# Requests per API key (or user, or client IP when anonymous); "off" disables.
+PBX_THROTTLE_RATE = os.environ.get("PBX_THROTTLE_RATE", "6000/min")
+# Use the left-most X-Forwarded-For address as the client IP (only behind a trusted proxy).
+PBX_TRUST_X_FORWARDED_FOR = env_bool("PBX_TRUST_X_FORWARDED_FOR", False)
+# Lowest acceptable length of a SIP password.
+PBX_MIN_SIP_PASSWORD_LENGTH = env_int("PBX_MIN_SIP_PASSWORD_LENGTH", 10)
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = PBX_MAX_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apikeys.authentication.ApiKeyAuthentication",
+        "apikeys.authentication.BasicAuthentication",
+        "apikeys.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["pbx.api.permissions.ScopePermission"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "pbx.api.renderers.CSVRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "pbx.api.pagination.PagePagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "pbx.api.filters.SearchFilter",
+        "pbx.api.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["pbx.api.throttling.KeyRateThrottle"],
+    "EXCEPTION_HANDLER": "pbx.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "pbx.api.schema.PbxAutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "pbx API",
+    "DESCRIPTION": (
+        "Multi-tenant PBX provisioning and call records. Authenticate with an API key "
+        "(`X-API-Key`, `Authorization: Bearer`, `Authorization: Token` or `?key=`), HTTP Basic, "
+        "or the admin session. Errors share one envelope: "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pbx.api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+# Password logins (POST /api-auth/login/) per client IP.
+PBX_LOGIN_THROTTLE_RATE = os.environ.get("PBX_LOGIN_THROTTLE_RATE", "20/min")

@@ -1,0 +1,24 @@
+"""Top-level URLs: the API, its schema and docs, the admin and the health check."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+import apikeys.api.urls  # noqa: F401
+import extensions.api.urls  # noqa: F401
+import tenants.api.urls  # noqa: F401  (each app's api/urls.py registers with the router)
+from apikeys.api.views import LoginView
+from pbx.api.views import health
+
+admin.site.site_header = "pbx administration"
+admin.site.site_title = "pbx"
+
+urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api-auth/login/", LoginView.as_view(), name="api-login"),
+    path("api/", include("pbx.api.urls")),
+    path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
+]

@@ -1,0 +1,79 @@
+"""Tenants (one customer's phone system), the resellers that sell them, and memberships."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+from pbx.models import TimestampedModel
+
+tenant_code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_-]{0,31}\Z",
+    "Use 1 to 32 upper-case letters, digits, '-' or '_', starting with a letter or digit.",
+)
+sip_domain_validator = RegexValidator(
+    r"^(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\Z",
+    "Enter a host name such as acme.pbx.example.com (letters, digits, '-' and dots).",
+)
+
+
+class Reseller(TimestampedModel):
+    """A company that resells the platform's tenants to its own customers."""
+
+    name = models.CharField(max_length=100, unique=True)
+    contact_email = models.EmailField(blank=True)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Tenant(TimestampedModel):
+    """One customer's phone system: every tenant-owned object points here."""
+
+    code = models.CharField(
+        max_length=32,
+        unique=True,
+        validators=[tenant_code_validator],
+        help_text="Upper-case short name used in URLs, keys and ?tenant=, such as ACME.",
+    )
+    name = models.CharField(max_length=100)
+    sip_domain = models.CharField(
+        max_length=253,
+        unique=True,
+        validators=[sip_domain_validator],
+        help_text="The SIP domain the tenant's phones register to.",
+    )
+    enabled = models.BooleanField(default=True)
+    reseller = models.ForeignKey(
+        Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="tenants"
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = (self.code or "").strip().upper()
+        self.sip_domain = (self.sip_domain or "").strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Membership(models.Model):
+    """A user's access to a tenant; the user's role says what the access allows."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.tenant}"

@@ -1,0 +1,100 @@
+"""Personas and clients shared by every test (in the manner of Healthchecks' alice/bob/charlie).
+
+- ACME and GLOBEX are two tenants.
+- `platform_admin` (admin_api) holds `admin_key`, a global full key.
+- `acme_admin` (minor_admin_api, member of ACME) holds `acme_key`, a tenant key for ACME;
+  `globex_admin` likewise for GLOBEX.
+- `acme_user` (user_api, member of ACME) holds `acme_user_key`.
+- `api(key)` is an APIClient sending that key; `anon` sends none.
+"""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from apikeys import roles
+from tests.factories import ApiKeyFactory, TenantFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()  # throttle counters must not leak between tests
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def acme(db):
+    return TenantFactory(code="ACME", name="Acme Inc", sip_domain="acme.pbx.test")
+
+
+@pytest.fixture
+def globex(db):
+    return TenantFactory(code="GLOBEX", name="Globex Corp", sip_domain="globex.pbx.test")
+
+
+@pytest.fixture
+def platform_admin(db):
+    return UserFactory(username="platform", role=roles.ADMIN)
+
+
+@pytest.fixture
+def acme_admin(acme):
+    return UserFactory(username="acme-admin", role=roles.MINOR_ADMIN, tenants=[acme], is_staff=True)
+
+
+@pytest.fixture
+def globex_admin(globex):
+    return UserFactory(username="globex-admin", role=roles.MINOR_ADMIN, tenants=[globex], is_staff=True)
+
+
+@pytest.fixture
+def acme_user(acme):
+    return UserFactory(username="acme-user", role=roles.USER, tenants=[acme])
+
+
+@pytest.fixture
+def admin_key(platform_admin):
+    return ApiKeyFactory(owner=platform_admin, name="platform global")
+
+
+@pytest.fixture
+def admin_read_key(platform_admin):
+    return ApiKeyFactory(owner=platform_admin, name="platform read-only", read_only=True)
+
+
+@pytest.fixture
+def acme_key(acme_admin, acme):
+    return ApiKeyFactory(owner=acme_admin, tenant=acme, name="acme tenant key")
+
+
+@pytest.fixture
+def acme_read_key(acme_admin, acme):
+    return ApiKeyFactory(owner=acme_admin, tenant=acme, read_only=True, name="acme read-only")
+
+
+@pytest.fixture
+def globex_key(globex_admin, globex):
+    return ApiKeyFactory(owner=globex_admin, tenant=globex, name="globex tenant key")
+
+
+@pytest.fixture
+def acme_user_key(acme_user, acme):
+    return ApiKeyFactory(owner=acme_user, tenant=acme, name="acme user key")
+
+
+@pytest.fixture
+def api():
+    """api(key) -> an APIClient that sends the key in X-API-Key."""
+
+    def client_for(key):
+        client = APIClient()
+        client.credentials(HTTP_X_API_KEY=key.key if hasattr(key, "key") else key)
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def anon():
+    return APIClient()

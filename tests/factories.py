@@ -1,0 +1,94 @@
+"""factory-boy factories for every model. `FACTORIES` maps each model to its factory so
+that the generated matrices (tests/api/) can make an object of any registered resource."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from apikeys import roles
+from apikeys.models import ApiKey
+from extensions.models import Extension
+from tenants.models import Membership, Reseller, Tenant
+
+
+class ResellerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reseller
+
+    name = factory.Sequence(lambda n: f"Reseller {n}")
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tenant
+
+    code = factory.Sequence(lambda n: f"T{n:04d}")
+    name = factory.Sequence(lambda n: f"Tenant {n}")
+    sip_domain = factory.LazyAttribute(lambda t: f"{t.code.lower()}.pbx.test")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user with `role` (a role group name or None) and membership of `tenants`."""
+
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def role(user, create, extracted, **kwargs):
+        if extracted:
+            user.groups.add(Group.objects.get(name=extracted))
+
+    @factory.post_generation
+    def tenants(user, create, extracted, **kwargs):
+        for tenant in extracted or []:
+            Membership.objects.create(user=user, tenant=tenant)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory, role=roles.USER)
+    tenant = factory.SubFactory(TenantFactory)
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """An API key; the whole key is on `.key` (as only its creator ever sees it)."""
+
+    class Meta:
+        model = ApiKey
+
+    name = factory.Sequence(lambda n: f"key {n}")
+    owner = factory.SubFactory(UserFactory, role=roles.ADMIN)
+    tenant = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        api_key, key = model_class.issue(**kwargs)
+        api_key.key = key
+        return api_key
+
+
+class ExtensionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Extension
+
+    tenant = factory.SubFactory(TenantFactory)
+    number = factory.Sequence(lambda n: str(1000 + n))
+    name = factory.Sequence(lambda n: f"Extension {n}")
+    password = "a-long-sip-secret"
+
+
+FACTORIES = {
+    Reseller: ResellerFactory,
+    Tenant: TenantFactory,
+    get_user_model(): UserFactory,
+    Membership: MembershipFactory,
+    ApiKey: ApiKeyFactory,
+    Extension: ExtensionFactory,
+}
