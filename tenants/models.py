@@ -1,5 +1,7 @@
 """Tenants (one customer's phone system), the resellers that sell them, and memberships."""
 
+import re
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -13,6 +15,7 @@ tenant_code_validator = RegexValidator(
 sip_domain_validator = RegexValidator(
     r"^(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\Z",
     "Enter a host name such as acme.pbx.example.com (letters, digits, '-' and dots).",
+    flags=re.IGNORECASE,
 )
 
 

@@ -84,7 +84,7 @@ class ApiKeyViewSet(PbxViewSet):
         api_key.issued_key = key
         serializer.instance = api_key
 
-    def delete(self, instance):
+    def delete_object(self, instance):
         instance.revoke()
 
 
@@ -109,10 +109,10 @@ class UserViewSet(PbxViewSet):
             queryset = queryset.filter(memberships__tenant=self.scope.tenant(narrowed))
         return queryset
 
-    def delete(self, instance):
+    def delete_object(self, instance):
         if instance.pk == self.request.user.pk:
             raise Conflict("You cannot delete your own user.")
-        super().delete(instance)
+        super().delete_object(instance)
 
 
 class LoginView(APIView):
@@ -125,6 +125,9 @@ class LoginView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
+
+    def get_authenticate_header(self, request):
+        return 'Token realm="pbx"'  # so that a failed login is a 401, not DRF's 403
 
     @extend_schema(request=LoginSerializer, responses={201: LoginTokenSerializer}, auth=[])
     def post(self, request):

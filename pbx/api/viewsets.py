@@ -155,16 +155,16 @@ class PbxViewSet(viewsets.ModelViewSet):
         return super().destroy(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        self.save(serializer)
+        self.save_object(serializer)
 
     def perform_update(self, serializer):
-        self.save(serializer)
+        self.save_object(serializer)
 
     def perform_destroy(self, instance):
         with transaction.atomic():
-            self.delete(instance)
+            self.delete_object(instance)
 
-    def save(self, serializer, index=None):
+    def save_object(self, serializer, index=None):
         """Save one validated object; every write of the kernel passes here."""
         try:
             with transaction.atomic():
@@ -173,7 +173,7 @@ class PbxViewSet(viewsets.ModelViewSet):
             extra = {"index": index} if index is not None else {}
             raise NumberInUse(str(error), holder=error.holder.as_holder(), **extra) from None
 
-    def delete(self, instance):
+    def delete_object(self, instance):
         """Delete one object; every delete of the kernel passes here."""
         instance.delete()
 
@@ -225,7 +225,7 @@ class PbxViewSet(viewsets.ModelViewSet):
         self._validate_all(serializers)
         with transaction.atomic():
             for i, serializer in enumerate(serializers):
-                self.save(serializer, index=i)
+                self.save_object(serializer, index=i)
         return Response([s.data for s in serializers], status=status.HTTP_201_CREATED)
 
     def bulk_update(self, request, *args, **kwargs):
@@ -240,7 +240,7 @@ class PbxViewSet(viewsets.ModelViewSet):
         self._validate_all(serializers)
         with transaction.atomic():
             for i, serializer in enumerate(serializers):
-                self.save(serializer, index=i)
+                self.save_object(serializer, index=i)
         return Response([s.data for s in serializers])
 
     def bulk_destroy(self, request, *args, **kwargs):
@@ -250,7 +250,7 @@ class PbxViewSet(viewsets.ModelViewSet):
             self.check_role_write(None, None)
         with transaction.atomic():
             for instance, _item in pairs:
-                self.delete(instance)
+                self.delete_object(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

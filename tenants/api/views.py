@@ -23,13 +23,13 @@ class ResellerViewSet(PbxViewSet):
     search_fields = ["name", "contact_email"]
     ordering_fields = ["name", "created_at", "id"]
 
-    def delete(self, instance):
+    def delete_object(self, instance):
         if instance.tenants.exists():
             raise InUse(
                 f"Reseller {instance.name} still sells {instance.tenants.count()} tenants: "
                 "move or delete them first."
             )
-        super().delete(instance)
+        super().delete_object(instance)
 
 
 class TenantViewSet(PbxViewSet):
@@ -54,5 +54,5 @@ class TenantViewSet(PbxViewSet):
                 counts=contents,
             )
         with transaction.atomic():
-            self.delete(tenant)
+            self.delete_object(tenant)
         return Response(status=204)
