@@ -90,7 +90,14 @@ class DialplanNumberHolder(models.Model):
 
     def save(self, *args, **kwargs):
         with transaction.atomic():
-            super().save(*args, **kwargs)
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+            except IntegrityError:
+                # The model's own unique (tenant, number) may trip before the registry
+                # does; either way the caller hears which object holds the number.
+                self._raise_if_number_held()
+                raise
             self._claim_number()
 
     def clean(self):
@@ -119,10 +126,13 @@ class DialplanNumberHolder(models.Model):
                         holder_label=self.dialplan_label(),
                     )
         except IntegrityError:
-            holder = DialplanNumber.holder_of(self.tenant_id, self.number, exclude=self)
-            if holder is None:
-                raise
-            raise NumberInUseError(self.number, holder) from None
+            self._raise_if_number_held()
+            raise
+
+    def _raise_if_number_held(self):
+        holder = DialplanNumber.holder_of(self.tenant_id, self.number, exclude=self)
+        if holder is not None:
+            raise NumberInUseError(self.number, holder)
 
 
 def _release_number(sender, instance, **kwargs):

@@ -6,6 +6,10 @@ scope (pbx.api.viewsets) and answers 404 for a tenant out of reach.
 """
 
 import django_filters
+import django_filters.rest_framework
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from rest_framework import filters
 
 STRING_LOOKUPS = ["exact", "iexact", "startswith", "istartswith", "contains", "icontains"]
@@ -13,14 +17,47 @@ NUMBER_LOOKUPS = ["exact", "gt", "gte", "lt", "lte"]
 TIME_LOOKUPS = ["gt", "gte", "lt", "lte"]
 
 
-class PbxFilterSet(django_filters.FilterSet):
-    """Base FilterSet: `id` (one or several, `?id=1&id=2`) and the timestamps' ranges.
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0, yes/no, on/off); anything else is an error, not "no filter"."""
+
+    TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+    widget = forms.TextInput  # the default select widget turns unknown values into "no filter"
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValidationError(f"{value!r} is not a boolean: use true or false.")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IdInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
+    """`?id=1,2,3`."""
+
+
+class PbxFilterSet(django_filters.rest_framework.FilterSet):
+    """Base FilterSet: `id` (one or several, `?id=1,2`), strict booleans, and timestamps.
 
     Subclasses list their fields with lookups in Meta.fields, e.g.
     `{"number": STRING_LOOKUPS, "enabled": ["exact"], **TIMESTAMP_FIELDS}`.
     """
 
-    id = django_filters.BaseInFilter(field_name="id", lookup_expr="in", label="ids, comma-separated")
+    FILTER_DEFAULTS = {
+        **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+    id = IdInFilter(field_name="id", lookup_expr="in", label="ids, comma-separated")
 
 
 TIMESTAMP_FIELDS = {"created_at": TIME_LOOKUPS, "updated_at": TIME_LOOKUPS}
