@@ -133,9 +133,9 @@ class UserSerializer(PbxModelSerializer):
 
     def to_representation(self, user):
         data = super().to_representation(user)
-        if "role" in data:
+        if "role" in self.fields:
             data["role"] = roles.ADMIN if user.is_superuser else getattr(user, "role_name", None)
-        if "tenants" in data:
+        if "tenants" in self.fields:
             data["tenants"] = sorted(m.tenant.code for m in user.memberships.all())
         return data
 

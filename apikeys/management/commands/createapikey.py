@@ -3,15 +3,16 @@
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from apikeys import roles
 from apikeys.models import ApiKey
+from pbx.management.base import PbxCommand
 from tenants.models import Membership, Tenant
 
 
-class Command(BaseCommand):
+class Command(PbxCommand):
     """Create an API key for a user; the key is printed alone on the last line, once."""
 
     help = "Create an API key. The whole key is printed alone on the last line and never again."

@@ -1,11 +1,12 @@
 """manage.py revokeapikey PREFIX"""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from apikeys.models import KEY_START, ApiKey
+from pbx.management.base import PbxCommand
 
 
-class Command(BaseCommand):
+class Command(PbxCommand):
     """Revoke an API key by its prefix (or the whole key); it stops working at once."""
 
     help = "Revoke an API key, given its prefix as lists show it (or the whole key)."

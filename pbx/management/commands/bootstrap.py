@@ -4,10 +4,10 @@ import secrets
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from apikeys.models import ApiKey
+from pbx.management.base import PbxCommand
 from tenants.models import Tenant
 
 DEMO_EXTENSIONS = [
@@ -19,7 +19,7 @@ DEMO_EXTENSIONS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(PbxCommand):
     """Create the superuser `admin` (password printed), a global full API key (printed) and
     a demo tenant DEMO with a few extensions. On a second run, creates nothing and says
     how to get a new key or password."""
