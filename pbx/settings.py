@@ -141,6 +141,19 @@ if env_bool("PBX_SECURE_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
+
+def _cache(url):
+    """PBX_CACHE_URL: locmem:// (per process, the default) or redis://host:port/db (shared
+    by every process, so throttling counts across a whole deployment)."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url in ("", "locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(f"PBX_CACHE_URL must be locmem:// or redis://..., not {url!r}")
+
+
+CACHES = {"default": _cache(os.environ.get("PBX_CACHE_URL", ""))}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
