@@ -19,8 +19,8 @@ from django.urls import reverse as django_reverse
 from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.fields import SkipField
-from rest_framework.relations import PKOnlyObject
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.relations import PKOnlyObject
 
 from pbx.api.exceptions import NumberInUse
 from pbx.api.scope import scope_of
