@@ -1,7 +1,7 @@
 """Middleware for every request: a request id, and the guards of the /api/ surface.
 
 - `X-Request-ID` on every response: the client's when it sent a sane one, else a new
-  one; it is also kept in a context variable for logs and the change log.
+  one; with the client's address it goes into the change log's context.
 - Under /api/: CORS headers (credentials travel in headers, so `*` is safe), OPTIONS
   answered 204 without authentication (browser preflight), bodies over
   PBX_MAX_BODY_BYTES refused with 413, NUL characters in the URL refused with 400 (the
@@ -12,16 +12,16 @@
 import logging
 import re
 import uuid
-from contextvars import ContextVar
 
 from django.conf import settings
 from django.http import HttpResponse
 
+from pbx import changelog
+from pbx.api.clients import client_ip
 from pbx.api.exceptions import error_response
 
 logger = logging.getLogger("pbx.api")
 
-request_id_var = ContextVar("pbx_request_id", default="")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 CORS_HEADERS = {
@@ -51,11 +51,11 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
-        token = request_id_var.set(request.request_id)
+        token = changelog.begin_request(request.request_id, client_ip(request))
         try:
             response = self.get_response(request)
         finally:
-            request_id_var.reset(token)
+            changelog.end_request(token)
         response["X-Request-ID"] = request.request_id
         return response
 

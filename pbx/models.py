@@ -143,3 +143,63 @@ def register_dialplan_holder(model):
     """Called from an app's ready(): frees a holder's number however it is deleted
     (one by one, in bulk, or by cascade from its tenant)."""
     post_delete.connect(_release_number, sender=model, dispatch_uid=f"dialplan-{model._meta.label_lower}")
+
+
+class ChangeLog(models.Model):
+    """One create, update or delete of one object, written in the same transaction as the
+    change (DESIGN.md section 6), whichever door it came through: API, admin or command."""
+
+    class Action(models.TextChoices):
+        CREATE = "create"
+        UPDATE = "update"
+        DELETE = "delete"
+
+    time = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user is deleted.")
+    api_key_prefix = models.CharField(max_length=16, blank=True)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tenant_code = models.CharField(max_length=32, blank=True, help_text="Kept if the tenant is deleted.")
+    object_type = models.CharField(max_length=100)
+    object_id = models.BigIntegerField()
+    object_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=6, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    changed_fields = models.JSONField(default=list, blank=True)
+    request_id = models.CharField(max_length=128, blank=True, db_index=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    source = models.CharField(max_length=100, blank=True, help_text="api, admin, or command:<name>")
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-time"], name="changelog_object"),
+            models.Index(fields=["tenant", "-time"], name="changelog_tenant_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.object_type} {self.object_label}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST sent with an Idempotency-Key, replayed to retries.
+
+    Kept per credential (`owner`: an API key's prefix or a user), so two clients cannot
+    collide, and for PBX_IDEMPOTENCY_HOURS.
+    """
+
+    owner = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_unique_key")]
+
+    def __str__(self):
+        return f"{self.owner}:{self.key}"

@@ -174,6 +174,10 @@ PBX_MAX_BODY_BYTES = env_int("PBX_MAX_BODY_BYTES", 10 * 1024 * 1024)
 PBX_THROTTLE_RATE = os.environ.get("PBX_THROTTLE_RATE", "6000/min")
 # Use the left-most X-Forwarded-For address as the client IP (only behind a trusted proxy).
 PBX_TRUST_X_FORWARDED_FOR = env_bool("PBX_TRUST_X_FORWARDED_FOR", False)
+# The change log (DESIGN.md section 6). Only benchmarks switch it off, to measure its cost.
+PBX_CHANGE_LOG = env_bool("PBX_CHANGE_LOG", True)
+# How long an Idempotency-Key's first answer is replayed.
+PBX_IDEMPOTENCY_HOURS = env_int("PBX_IDEMPOTENCY_HOURS", 24)
 # Lowest acceptable length of a SIP password.
 PBX_MIN_SIP_PASSWORD_LENGTH = env_int("PBX_MIN_SIP_PASSWORD_LENGTH", 10)
 

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from apikeys import roles
 from apikeys.models import ApiKey
 from extensions.models import Extension
+from pbx.models import ChangeLog
 from tenants.models import Membership, Reseller, Tenant
 
 
@@ -84,7 +85,23 @@ class ExtensionFactory(factory.django.DjangoModelFactory):
     password = "a-long-sip-secret"
 
 
+class ChangeLogFactory(factory.django.DjangoModelFactory):
+    """A change log row of an extension of `tenant`."""
+
+    class Meta:
+        model = ChangeLog
+
+    tenant = factory.SubFactory(TenantFactory)
+    tenant_code = factory.LazyAttribute(lambda row: row.tenant.code if row.tenant else "")
+    object_type = "extension"
+    object_id = factory.Sequence(lambda n: 10_000 + n)
+    object_label = factory.Sequence(lambda n: f"changed object {n}")
+    action = ChangeLog.Action.CREATE
+    after = factory.LazyAttribute(lambda row: {"name": row.object_label})
+
+
 FACTORIES = {
+    ChangeLog: ChangeLogFactory,
     Reseller: ResellerFactory,
     Tenant: TenantFactory,
     get_user_model(): UserFactory,

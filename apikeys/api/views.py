@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -23,6 +24,7 @@ from apikeys.api.serializers import (
     UserSerializer,
 )
 from apikeys.models import ApiKey
+from pbx import changelog
 from pbx.api.exceptions import ApiError, Conflict, PermissionDenied
 from pbx.api.permissions import PlatformAdminOnly
 from pbx.api.throttling import LoginRateThrottle
@@ -80,12 +82,17 @@ class ApiKeyViewSet(PbxViewSet):
             and not Membership.objects.filter(user=owner, tenant=tenant).exists()
         ):
             raise ApiError(fields={"tenant": [f"{owner.username} does not belong to tenant {tenant.code}."]})
-        api_key, key = ApiKey.issue(owner=owner, **data)
+        with transaction.atomic():
+            api_key, key = ApiKey.issue(owner=owner, **data)
+            changelog.record(api_key, changelog.CREATE)
         api_key.issued_key = key
         serializer.instance = api_key
 
     def delete_object(self, instance):
-        instance.revoke()
+        with transaction.atomic():
+            before = changelog.snapshot(instance)
+            instance.revoke()
+            changelog.record(instance, changelog.UPDATE, before)
 
 
 class UserViewSet(PbxViewSet):

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models.fields import NOT_PROVIDED
 from django.urls import reverse as django_reverse
 from django.utils.functional import cached_property
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.permissions import SAFE_METHODS
@@ -70,6 +71,22 @@ def apply_aliases(data, aliases):
     return data
 
 
+@extend_schema_field({"type": "string", "format": "uri", "readOnly": True})
+class HistoryField(serializers.Field):
+    """The object's change log: `/api/changes/?object_type=extension&object_id=101`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance):
+        if not hasattr(self, "_base"):
+            request = self.context.get("request")
+            path = django_reverse("change-list")
+            self._base = request.build_absolute_uri(path) if request is not None else path
+            self._type = instance._meta.model_name
+        return f"{self._base}?object_type={self._type}&object_id={instance.pk}"
+
+
 class TenantField(serializers.Field):
     """A tenant, read as its code and written as code, id or name within the caller's reach."""
 
@@ -92,6 +109,8 @@ class PbxModelSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
+        if getattr(self.Meta, "change_logged", True):
+            fields["history"] = HistoryField()
         request = self.context.get("request")
         if request is not None and request.method in SAFE_METHODS:
             wanted = request.query_params.get("fields")

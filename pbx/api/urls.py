@@ -2,7 +2,9 @@
 
 from django.urls import re_path
 
-from pbx.api import views
+from pbx.api import changes, views
 from pbx.api.routers import router
+
+router.register("changes", changes.ChangeLogViewSet, basename="change")
 
 urlpatterns = [*router.urls, re_path(r"^.*$", views.endpoint_not_found)]

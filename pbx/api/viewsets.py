@@ -4,7 +4,8 @@ A concrete resource declares a queryset, a serializer class and a filterset clas
 module gives it, once for all:
 - the caller's reach: tenant-owned rows outside it do not exist (404), `?tenant=` narrows;
 - the user_api role's limits: its own objects, only the fields the resource lists;
-- writes in a transaction, one object at a time, and bulk writes that are all or none;
+- writes in a transaction, one object at a time, each logged in the change log, and
+  bulk writes that are all or none;
 - lists streamed as CSV (`?format=csv`, `Accept: text/csv`, `?page_size=all`);
 - `/<resource>/number/<number>/` for numbered objects.
 """
@@ -16,6 +17,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apikeys import roles
+from pbx import changelog
+from pbx.api.concurrency import check_if_match, etag_of, idempotent, not_modified
 from pbx.api.exceptions import (
     ApiError,
     MissingTenant,
@@ -47,6 +50,13 @@ class PbxViewSet(viewsets.ModelViewSet):
     @cached_property
     def scope(self):
         return scope_of(self.request)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Authenticated now: the change log learns who acts and with which key.
+        changelog.set_context(
+            actor=request.user, api_key_prefix=getattr(request.auth, "prefix", ""), source="api"
+        )
 
     # --- reading ------------------------------------------------------------------------
 
@@ -135,24 +145,48 @@ class PbxViewSet(viewsets.ModelViewSet):
 
     # --- writing one object -------------------------------------------------------------
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        etag = etag_of(response.data)
+        if not_modified(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        response["ETag"] = etag
+        return response
+
     def create(self, request, *args, **kwargs):
+        return idempotent(request, lambda: self._create(request, *args, **kwargs))
+
+    def _create(self, request, *args, **kwargs):
         if isinstance(request.data, list):
             return self.bulk_create(request)
         self.check_role_write(None, request.data)
         return super().create(request, *args, **kwargs)
 
+    def get_object_for_write(self):
+        """The object a PUT, PATCH or DELETE acts on, locked against concurrent writers
+        when the caller sent If-Match (so that the check and the write are one step)."""
+        instance = self.get_object()
+        if self.request.headers.get("If-Match"):
+            locked = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+            check_if_match(self.request, self.get_serializer(locked).data)
+            return locked
+        return instance
+
+    @transaction.atomic
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
-        instance = self.get_object()
+        instance = self.get_object_for_write()
         self.check_role_write(instance, request.data)
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         self.perform_update(serializer)
-        return Response(serializer.data)
+        return Response(serializer.data, headers={"ETag": etag_of(serializer.data)})
 
+    @transaction.atomic
     def destroy(self, request, *args, **kwargs):
         self.check_role_write(None, None)
-        return super().destroy(request, *args, **kwargs)
+        self.perform_destroy(self.get_object_for_write())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_create(self, serializer):
         self.save_object(serializer)
@@ -165,17 +199,22 @@ class PbxViewSet(viewsets.ModelViewSet):
             self.delete_object(instance)
 
     def save_object(self, serializer, index=None):
-        """Save one validated object; every write of the kernel passes here."""
+        """Save one validated object and log the change; every write of the kernel passes here."""
+        before = changelog.snapshot(serializer.instance) if serializer.instance is not None else None
         try:
             with transaction.atomic():
-                return serializer.save()
+                saved = serializer.save()
+                changelog.record(saved, changelog.UPDATE if before else changelog.CREATE, before)
+                return saved
         except NumberInUseError as error:
             extra = {"index": index} if index is not None else {}
             raise NumberInUse(str(error), holder=error.holder.as_holder(), **extra) from None
 
     def delete_object(self, instance):
-        """Delete one object; every delete of the kernel passes here."""
-        instance.delete()
+        """Delete one object and log it; every delete of the kernel passes here."""
+        with transaction.atomic():
+            changelog.record(instance, changelog.DELETE, changelog.snapshot(instance))
+            instance.delete()
 
     # --- bulk ---------------------------------------------------------------------------
 

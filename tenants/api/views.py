@@ -1,8 +1,5 @@
 """Tenants and resellers: platform objects, for admin_api on a global credential."""
 
-from django.db import transaction
-from rest_framework.response import Response
-
 from pbx.api.exceptions import InUse, TenantNotEmpty
 from pbx.api.permissions import PlatformAdminOnly
 from pbx.api.viewsets import PbxViewSet
@@ -43,16 +40,13 @@ class TenantViewSet(PbxViewSet):
     search_fields = ["code", "name", "sip_domain"]
     ordering_fields = ["code", "name", "sip_domain", "created_at", "id"]
 
-    def destroy(self, request, *args, **kwargs):
-        tenant = self.get_object()
+    def delete_object(self, tenant):
         contents = tenant_contents(tenant)
-        cascade = request.query_params.get("cascade", "").lower() in ("true", "1", "yes")
+        cascade = self.request.query_params.get("cascade", "").lower() in ("true", "1", "yes")
         if contents and not cascade:
             listed = ", ".join(f"{count} {name}" for name, count in contents.items())
             raise TenantNotEmpty(
                 f"Tenant {tenant.code} still owns {listed}: delete them first, or add ?cascade=true.",
                 counts=contents,
             )
-        with transaction.atomic():
-            self.delete_object(tenant)
-        return Response(status=204)
+        super().delete_object(tenant)

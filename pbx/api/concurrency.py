@@ -1,0 +1,107 @@
+"""Safe retries and concurrent edits (DESIGN.md section 4).
+
+- `Idempotency-Key` on POST: the first answer (status and body) is stored in the same
+  transaction as the work and replayed to a retry with the same key and body; the same
+  key with another body is `409 idempotency_key_reused`. A request that fails stores
+  nothing, so it can be retried.
+- `ETag` on detail responses (a digest of the representation the caller sees);
+  `If-Match` on PUT, PATCH and DELETE answers `412 precondition_failed` when the object
+  changed meanwhile; `If-None-Match` on GET answers `304`.
+"""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.response import Response
+
+from pbx.api.exceptions import ApiError
+from pbx.models import IdempotencyKey
+
+
+class IdempotencyKeyReused(ApiError):
+    status_code, default_code = 409, "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was used with a different request body: use a new key."
+
+
+class PreconditionFailed(ApiError):
+    status_code, default_code = 412, "precondition_failed"
+    default_detail = "The object changed since you read it (If-Match does not match): read it again."
+
+
+def etag_of(data):
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def _tags(header):
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def check_if_match(request, current_data):
+    """Refuse a write whose If-Match names another version than the current one."""
+    header = request.headers.get("If-Match")
+    if header and "*" not in header and etag_of(current_data) not in _tags(header):
+        raise PreconditionFailed()
+
+
+def not_modified(request, etag):
+    header = request.headers.get("If-None-Match")
+    return bool(header) and ("*" in header or etag in _tags(header))
+
+
+def _owner(request):
+    prefix = getattr(request.auth, "prefix", None)
+    return f"key:{prefix}" if prefix else f"user:{request.user.pk}"
+
+
+def _request_hash(request):
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.path}?{request.META.get('QUERY_STRING', '')}\n".encode())
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def idempotent(request, do_work):
+    """Run `do_work()` (which returns a Response) at most once per Idempotency-Key."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return do_work()
+    if len(key) > 255:
+        raise ApiError("Idempotency-Key is at most 255 characters.")
+    owner, request_hash = _owner(request), _request_hash(request)
+    expired = timezone.now() - timedelta(hours=settings.PBX_IDEMPOTENCY_HOURS)
+    IdempotencyKey.objects.filter(owner=owner, created_at__lt=expired).delete()
+    raced = False
+    with transaction.atomic():
+        previous = IdempotencyKey.objects.filter(owner=owner, key=key).first()
+        if previous is not None:
+            return _replay(previous, request_hash)
+        response = do_work()
+        try:
+            with transaction.atomic():
+                IdempotencyKey.objects.create(
+                    owner=owner,
+                    key=key,
+                    request_hash=request_hash,
+                    status_code=response.status_code,
+                    response_body=response.data,
+                )
+        except IntegrityError:
+            # A concurrent twin with the same key committed first: undo this one's work.
+            transaction.set_rollback(True)
+            raced = True
+    if raced:
+        return _replay(IdempotencyKey.objects.get(owner=owner, key=key), request_hash)
+    return response
+
+
+def _replay(previous, request_hash):
+    if previous.request_hash != request_hash:
+        raise IdempotencyKeyReused()
+    response = Response(previous.response_body, status=previous.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response

@@ -1,0 +1,170 @@
+"""The change log recorder: the one door every create, update and delete passes.
+
+The kernel's viewsets, the admin and the management commands call `record()` inside the
+transaction of the write (Zulip's way, rather than model signals, which miss bulk work
+and cannot tell who acted). Who acted, with which key, from where and in which request
+comes from a context variable that the request middleware, the API views and the
+commands fill (`change_context`).
+
+Snapshots are the model's concrete fields as JSON; fields named in the model's
+`SECRET_FIELDS` are redacted. An update that changes nothing leaves no row.
+"""
+
+import contextlib
+import datetime
+import decimal
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+
+from django.conf import settings
+from django.db import models
+
+from pbx.models import ChangeLog
+
+CREATE, UPDATE, DELETE = ChangeLog.Action.CREATE, ChangeLog.Action.UPDATE, ChangeLog.Action.DELETE
+REDACTED = "********"
+# Redacted whatever the model: credentials under their usual names (Django's user
+# password hash, API key digests, PINs ...). Models add their own in SECRET_FIELDS.
+ALWAYS_SECRET = frozenset({"password", "key_hash", "secret", "pin", "admin_pin"})
+# Bookkeeping columns whose change alone is not a change worth a row.
+IGNORED_FIELDS = {"updated_at", "last_used_at", "last_login"}
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    """Who is changing things, for the rows written meanwhile."""
+
+    actor: object = None
+    api_key_prefix: str = ""
+    request_id: str = ""
+    client_ip: str | None = None
+    source: str = ""
+
+
+_context = ContextVar("pbx_change_context", default=ChangeContext())  # noqa: B039 (frozen)
+
+
+def current_context():
+    return _context.get()
+
+
+@contextlib.contextmanager
+def change_context(**values):
+    """Set (some of) the context for the writes inside the block."""
+    token = _context.set(replace(_context.get(), **values))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def begin_request(request_id, client_ip):
+    """Start a request's context (the request middleware); returns the token to end it."""
+    return _context.set(ChangeContext(request_id=request_id, client_ip=client_ip or None))
+
+
+def end_request(token):
+    _context.reset(token)
+
+
+def set_context(**values):
+    """Add to the context for the rest of the current request (say, once the API has
+    authenticated the caller); the request middleware drops it at the end."""
+    _context.set(replace(_context.get(), **values))
+
+
+def _json_value(value):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+_snapshot_extras = {}
+
+
+def register_snapshot_extra(model, describe):
+    """Called from an app's ready(): `describe(instance)` adds values that are not columns
+    of the model (a user's role and tenants) to its snapshots."""
+    _snapshot_extras[model._meta.label_lower] = describe
+
+
+def snapshot(instance):
+    """The object's concrete fields as JSON-safe values, secrets redacted."""
+    secret = ALWAYS_SECRET | set(getattr(instance, "SECRET_FIELDS", ()))
+    data = {}
+    for field in instance._meta.concrete_fields:
+        name = field.attname if isinstance(field, models.ForeignKey) else field.name
+        value = getattr(instance, field.attname)
+        if field.name in secret:
+            value = REDACTED if value else ""
+        data[name] = _json_value(value)
+    if describe := _snapshot_extras.get(instance._meta.label_lower):
+        data.update(describe(instance))
+    return data
+
+
+def _changed(before, after):
+    keys = (set(before or {}) | set(after or {})) - IGNORED_FIELDS
+    return sorted(k for k in keys if (before or {}).get(k) != (after or {}).get(k))
+
+
+def object_type_of(instance):
+    return instance._meta.model_name
+
+
+def record(instance, action, before=None, *, tenant=None):
+    """Write the change log row of one change; returns it, or None for a no-op update.
+
+    `before` is the snapshot taken before an update or delete. Call inside the write's
+    transaction, after the write (so that `after` is what was stored).
+    """
+    if not settings.PBX_CHANGE_LOG:
+        return None
+    after = None if action == DELETE else snapshot(instance)
+    changed = (
+        _changed(before, after) if action == UPDATE else sorted(set(after or before or {}) - IGNORED_FIELDS)
+    )
+    if action == UPDATE and not changed:
+        return None
+    context = _context.get()
+    actor = context.actor if getattr(context.actor, "pk", None) else None
+    tenant_id, tenant_code = _tenant_ref(instance, tenant, action)
+    return ChangeLog.objects.create(
+        actor=actor,
+        actor_name=getattr(actor, "username", "") or "",
+        api_key_prefix=context.api_key_prefix,
+        tenant_id=tenant_id,
+        tenant_code=tenant_code,
+        object_type=object_type_of(instance),
+        object_id=instance.pk,
+        object_label=str(instance)[:200],
+        action=action,
+        before=before,
+        after=after,
+        changed_fields=changed,
+        request_id=context.request_id,
+        client_ip=context.client_ip or None,
+        source=context.source,
+    )
+
+
+def _tenant_ref(instance, tenant, action):
+    """(tenant id, tenant code) the row belongs to: the object's tenant, or for a tenant
+    itself, that tenant (so a tenant admin sees its tenant's own history). A deleted
+    tenant's rows keep its code only."""
+    from tenants.models import Tenant
+
+    if tenant is None:
+        if isinstance(instance, Tenant):
+            tenant = instance
+        elif getattr(instance, "tenant_id", None):
+            tenant = instance.tenant
+    if tenant is None:
+        return None, ""
+    gone = isinstance(instance, Tenant) and action == DELETE
+    return (None if gone else tenant.pk), tenant.code
