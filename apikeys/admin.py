@@ -3,9 +3,10 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.utils import timezone
+from django.db import transaction
 
 from apikeys.models import ApiKey
+from pbx import changelog
 from pbx.admin import RoleAwareAdmin, tenant_ids_of
 
 
@@ -53,14 +54,21 @@ class ApiKeyAdmin(RoleAwareAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         fields = {f: form.cleaned_data.get(f) for f in ("name", "owner", "tenant", "read_only", "expires_at")}
-        api_key, key = ApiKey.issue(allowed_ips=form.cleaned_data.get("allowed_ips") or [], **fields)
+        with changelog.change_context(actor=request.user, source="admin"):
+            api_key, key = ApiKey.issue(allowed_ips=form.cleaned_data.get("allowed_ips") or [], **fields)
+            changelog.record(api_key, changelog.CREATE)
         obj.pk = api_key.pk
         messages.warning(request, f"The new key is {key} — copy it now: it will not be shown again.")
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"Revoked {count} keys.")
+        keys = list(queryset.filter(revoked_at__isnull=True))
+        with transaction.atomic(), changelog.change_context(actor=request.user, source="admin"):
+            for api_key in keys:
+                before = changelog.snapshot(api_key)
+                api_key.revoke()
+                changelog.record(api_key, changelog.UPDATE, before)
+        self.message_user(request, f"Revoked {len(keys)} keys.")
 
 
 User = get_user_model()

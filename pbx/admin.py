@@ -7,8 +7,11 @@ even by URL. Platform objects are for platform admins only.
 """
 
 from django.contrib import admin
+from django.db import transaction
 
 from apikeys import roles
+from pbx import changelog
+from pbx.models import ChangeLog
 from tenants.models import Membership
 
 
@@ -27,7 +30,10 @@ def tenant_ids_of(user):
 
 
 class RoleAwareAdmin(admin.ModelAdmin):
-    """Permissions by API role rather than by per-model Django permissions."""
+    """Permissions by API role rather than by per-model Django permissions; every save and
+    delete is recorded in the change log, and the history page shows it."""
+
+    object_history_template = "admin/pbx/change_history.html"
 
     # True for platform objects: only platform admins see them at all.
     platform_only = False
@@ -60,6 +66,78 @@ class RoleAwareAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request, obj)
+
+    # --- the change log ---------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        before = changelog.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
+        with changelog.change_context(actor=request.user, source="admin"):
+            super().save_model(request, obj, form, change)
+            changelog.record(obj, changelog.UPDATE if change else changelog.CREATE, before)
+
+    def delete_model(self, request, obj):
+        with changelog.change_context(actor=request.user, source="admin"):
+            changelog.record(obj, changelog.DELETE, changelog.snapshot(obj))
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (memberships, members ...) are logged one by one like the rest."""
+        with changelog.change_context(actor=request.user, source="admin"):
+            for obj in formset.save(commit=False):
+                before = changelog.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if obj.pk else None
+                obj.save()
+                changelog.record(obj, changelog.UPDATE if before else changelog.CREATE, before)
+            for obj in formset.deleted_objects:
+                changelog.record(obj, changelog.DELETE, changelog.snapshot(obj))
+                obj.delete()
+            formset.save_m2m()
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The object's change log, newest first, with each change's before and after."""
+        entries = []
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            for row in ChangeLog.objects.filter(object_type=obj._meta.model_name, object_id=obj.pk).order_by(
+                "-time", "-id"
+            )[:200]:
+                fields = row.changed_fields or sorted(set(row.after or row.before or {}))
+                diff = [((row.before or {}).get(name), (row.after or {}).get(name), name) for name in fields]
+                entries.append({"row": row, "diff": diff})
+        return super().history_view(request, object_id, {**(extra_context or {}), "entries": entries})
+
+
+@admin.register(ChangeLog)
+class ChangeLogAdmin(RoleAwareAdmin):
+    """The change log, read-only: a tenant admin sees its tenants' rows."""
+
+    list_display = ["time", "action", "object_type", "object_label", "tenant_code", "actor_name", "source"]
+    list_filter = ["action", "object_type", "source"]
+    search_fields = ["object_label", "actor_name", "request_id", "api_key_prefix"]
+    date_hierarchy = "time"
+    readonly_fields = [f.name for f in ChangeLog._meta.fields]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        tenant_ids = tenant_ids_of(request.user)
+        return queryset if tenant_ids is None else queryset.filter(tenant_id__in=tenant_ids)
+
+    def in_scope(self, request, obj):
+        tenant_ids = tenant_ids_of(request.user)
+        return tenant_ids is None or obj.tenant_id in tenant_ids
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class TenantScopedAdmin(RoleAwareAdmin):

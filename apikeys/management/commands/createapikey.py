@@ -4,10 +4,12 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from apikeys import roles
 from apikeys.models import ApiKey
+from pbx import changelog
 from pbx.management.base import PbxCommand
 from tenants.models import Membership, Tenant
 
@@ -41,13 +43,15 @@ class Command(PbxCommand):
         if expires_days is not None and expires_days < 1:
             raise CommandError("--expires-days must be at least 1.")
         expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
-        api_key, key = ApiKey.issue(
-            name=name or f"created by manage.py on {timezone.now():%Y-%m-%d}",
-            owner=owner,
-            tenant=tenant_obj,
-            read_only=read_only,
-            expires_at=expires_at,
-        )
+        with transaction.atomic():
+            api_key, key = ApiKey.issue(
+                name=name or f"created by manage.py on {timezone.now():%Y-%m-%d}",
+                owner=owner,
+                tenant=tenant_obj,
+                read_only=read_only,
+                expires_at=expires_at,
+            )
+            changelog.record(api_key, changelog.CREATE)
         reach = f"tenant {tenant_obj.code}" if tenant_obj else "all of the owner's tenants"
         self.stderr.write(
             f"Created {'read-only' if read_only else 'full'} key {api_key.prefix} for {user} ({reach})"

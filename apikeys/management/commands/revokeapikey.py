@@ -1,8 +1,10 @@
 """manage.py revokeapikey PREFIX"""
 
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from apikeys.models import KEY_START, ApiKey
+from pbx import changelog
 from pbx.management.base import PbxCommand
 
 
@@ -24,5 +26,8 @@ class Command(PbxCommand):
             raise CommandError(
                 f"Key {prefix} was already revoked at {api_key.revoked_at:%Y-%m-%d %H:%M} UTC."
             )
-        api_key.revoke()
+        with transaction.atomic():
+            before = changelog.snapshot(api_key)
+            api_key.revoke()
+            changelog.record(api_key, changelog.UPDATE, before)
         self.stdout.write(f"Revoked key {prefix} ({api_key.name}, owner {api_key.owner}).")

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from apikeys.models import ApiKey
+from pbx import changelog
 from pbx.management.base import PbxCommand
 from tenants.models import Tenant
 
@@ -33,7 +34,9 @@ class Command(PbxCommand):
             if admin is None:
                 password = secrets.token_urlsafe(12)
                 admin = User.objects.create_superuser("admin", "admin@example.com", password)
-                _key_obj, key = ApiKey.issue(name="make run bootstrap key", owner=admin)
+                api_key, key = ApiKey.issue(name="make run bootstrap key", owner=admin)
+                changelog.record(admin, changelog.CREATE)
+                changelog.record(api_key, changelog.CREATE)
                 self._demo_tenant()
                 self.stdout.write(self.style.SUCCESS("Created the platform administrator and a demo tenant."))
                 self.stdout.write(
@@ -52,6 +55,10 @@ class Command(PbxCommand):
             code="DEMO", defaults={"name": "Demo Company", "sip_domain": "demo.pbx.local"}
         )
         if created:
+            changelog.record(tenant, changelog.CREATE)
             Extension = apps.get_model("extensions", "Extension")
             for number, name in DEMO_EXTENSIONS:
-                Extension.objects.create(tenant=tenant, number=number, name=name, caller_id_name=name)
+                extension = Extension.objects.create(
+                    tenant=tenant, number=number, name=name, caller_id_name=name
+                )
+                changelog.record(extension, changelog.CREATE)
