@@ -42,7 +42,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(user, create, extracted, **kwargs):
         if extracted:
-            user.groups.add(Group.objects.get(name=extracted))
+            user.groups.add(Group.objects.get_or_create(name=extracted)[0])
 
     @factory.post_generation
     def tenants(user, create, extracted, **kwargs):

@@ -166,7 +166,7 @@ class UserSerializer(PbxModelSerializer):
         if role is not serializers.empty:
             user.groups.remove(*Group.objects.filter(name__in=roles.ROLES))
             if role:
-                user.groups.add(Group.objects.get(name=role))
+                user.groups.add(Group.objects.get_or_create(name=role)[0])
             user.role_name = role
         if tenants is not None:
             Membership.objects.filter(user=user).exclude(tenant__in=tenants).delete()
