@@ -105,3 +105,33 @@ def test_a_tenant_admin_sees_only_its_own_tenant(client, acme_admin, acme, globe
     client.force_login(acme_admin)
     page = client.get("/admin/tenants/tenant/").content.decode()
     assert "Acme Inc" in page and "Globex Corp" not in page
+
+
+def test_an_admin_save_is_recorded_in_the_change_log(client, superuser, acme):
+    from pbx.models import ChangeLog
+
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/tenants/tenant/add/",
+        {
+            "code": "NEWCO",
+            "name": "New Co",
+            "sip_domain": "newco.pbx.test",
+            "enabled": "on",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    row = ChangeLog.objects.get(object_type="tenant", action="create")
+    assert (row.source, row.actor_name, row.after["code"]) == ("admin", "root", "NEWCO")
+
+
+def test_a_tenant_admin_reads_only_its_tenants_change_log(client, acme_admin, acme, globex):
+    from tests.factories import ChangeLogFactory
+
+    ChangeLogFactory(tenant=acme, object_label="acme-change")
+    ChangeLogFactory(tenant=globex, object_label="globex-change")
+    client.force_login(acme_admin)
+    page = client.get("/admin/pbx/changelog/").content.decode()
+    assert "acme-change" in page and "globex-change" not in page
