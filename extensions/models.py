@@ -8,12 +8,12 @@ from django.db import models
 
 from pbx.models import DialplanNumberHolder, TenantOwnedModel
 
-extension_number_validator = RegexValidator(r"^[0-9]{1,15}\Z", "Use 1 to 15 digits.")
+extension_number_validator = RegexValidator(r"^[0-9]{1,15}$", "Use 1 to 15 digits.")
 dial_string_validator = RegexValidator(
-    r"^\+?[0-9*#]{1,32}\Z", "Use up to 32 digits, * or #, optionally starting with +."
+    r"^\+?[0-9*#]{1,32}$", "Use up to 32 digits, * or #, optionally starting with +."
 )
 sip_username_validator = RegexValidator(
-    r"^[A-Za-z0-9._\-+]{1,64}\Z", "Use up to 64 letters, digits, '.', '_', '-' or '+'."
+    r"^[A-Za-z0-9._\-+]{1,64}$", "Use up to 64 letters, digits, '.', '_', '-' or '+'."
 )
 
 CODECS = [

@@ -57,6 +57,7 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("PBX_DEBUG", False)
 ALLOWED_HOSTS = env_list("PBX_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("PBX_CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "pbx.api.views.csrf_failure"
 
 DATABASES = {
     "default": dj_database_url.parse(

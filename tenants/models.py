@@ -9,11 +9,11 @@ from django.db import models
 from pbx.models import TimestampedModel
 
 tenant_code_validator = RegexValidator(
-    r"^[A-Z0-9][A-Z0-9_-]{0,31}\Z",
+    r"^[A-Z0-9][A-Z0-9_-]{0,31}$",
     "Use 1 to 32 upper-case letters, digits, '-' or '_', starting with a letter or digit.",
 )
 sip_domain_validator = RegexValidator(
-    r"^(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\Z",
+    r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$",
     "Enter a host name such as acme.pbx.example.com (letters, digits, '-' and dots).",
     flags=re.IGNORECASE,
 )

@@ -122,10 +122,10 @@ class PbxAutoSchema(AutoSchema):
             return {204: None}
         return super().get_response_serializers()
 
-    def _is_list_view(self, serializer=None):
+    def _get_paginator(self):
         if self._action() in ("bulk_update", "bulk_destroy"):
-            return False
-        return super()._is_list_view(serializer)
+            return None  # bulk answers are plain arrays, never pages
+        return super()._get_paginator()
 
 
 def add_error_responses(result, generator, request, public):

@@ -7,4 +7,4 @@ from pbx.api.routers import router
 
 router.register("changes", changes.ChangeLogViewSet, basename="change")
 
-urlpatterns = [*router.urls, re_path(r"^.*$", views.endpoint_not_found)]
+urlpatterns = [*router.urls, re_path(r"^[\s\S]*$", views.endpoint_not_found)]

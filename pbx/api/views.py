@@ -3,10 +3,13 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 
 from pbx.api.exceptions import error_response
 
 
+@csrf_exempt  # it only ever answers 404; CSRF would turn that into an HTML 403
 def endpoint_not_found(request, *args, **kwargs):
     """Any /api/ path no resource answers: 404 not_found, naming the likely fix."""
     message = "Endpoint not found."
@@ -18,6 +21,16 @@ def endpoint_not_found(request, *args, **kwargs):
         except Resolver404:
             pass
     return error_response(404, "not_found", message)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: under /api/ a JSON 403 like every other error (session
+    callers must send the CSRF token on writes); elsewhere Django's own page."""
+    if request.path.startswith(("/api/", "/api-auth/")):
+        return error_response(
+            403, "permission_denied", f"CSRF check failed ({reason}): send the X-CSRFToken header."
+        )
+    return django_csrf_failure(request, reason=reason)
 
 
 def health(request):
