@@ -16,6 +16,15 @@ from apikeys import roles
 from tests.factories import ApiKeyFactory, TenantFactory, UserFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """No persistent connections in tests: the live server's request threads would keep
+    theirs open and PostgreSQL would refuse to drop the test database."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()  # throttle counters must not leak between tests

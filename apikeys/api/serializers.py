@@ -71,6 +71,7 @@ class ApiKeySerializer(PbxModelSerializer):
         return value
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         if self.instance is not None:
             for name in ("tenant", "read_only", "expires_at", "owner"):
                 if name in attrs and attrs[name] != getattr(self.instance, name):

@@ -64,7 +64,13 @@ class ApiKeyViewSet(PbxViewSet):
         return queryset
 
     def tenant_for_create(self, body_tenant):
-        return body_tenant  # a key without a tenant is a global key, not a missing tenant
+        # Like every resource, ?tenant= names the tenant (404 when out of reach); but a
+        # key with no tenant at all is a global key, not a missing tenant.
+        param = self.request.query_params.get("tenant")
+        narrowed = self.scope.tenant(param) if param else None
+        if body_tenant is not None and narrowed is not None and body_tenant.pk != narrowed.pk:
+            raise ApiError(fields={"tenant": ["Differs from ?tenant=: send one tenant."]})
+        return body_tenant or narrowed
 
     def perform_create(self, serializer):
         data = serializer.validated_data
