@@ -205,7 +205,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "pbx.api.pagination.PagePagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "pbx.api.filters.FilterBackend",
         "pbx.api.filters.SearchFilter",
         "pbx.api.filters.OrderingFilter",
     ],

@@ -10,7 +10,7 @@ class ExtensionViewSet(NumberedViewSet):
     """Extensions of the caller's tenants. A user_api caller reads the tenant's extensions
     and changes do-not-disturb, forwarding and caller ID on its own ones."""
 
-    queryset = Extension.objects.select_related("tenant")
+    queryset = Extension.objects.all()
     serializer_class = ExtensionSerializer
     filterset_class = ExtensionFilterSet
     search_fields = ["number", "name", "caller_id_name", "description"]

@@ -11,17 +11,20 @@
 - the tenant of a tenant-owned object: set once at creation, never moved.
 """
 
+import functools
 from collections.abc import Mapping
 
 from django.db import models
 from django.db.models.fields import NOT_PROVIDED
 from django.urls import reverse as django_reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import ISO_8601
 
 from pbx.api.exceptions import NumberInUse
 from pbx.api.scope import scope_of
@@ -71,6 +74,29 @@ def apply_aliases(data, aliases):
     return data
 
 
+def _direct_reader(field):
+    """(readable straight from the model?, converter or None) for one serializer field."""
+    if len(field.source_attrs) != 1:
+        return False, None
+    kind = type(field)
+    if kind in PLAIN_FIELD_TYPES:
+        return True, None
+    if kind is serializers.DateTimeField and getattr(field, "format", ISO_8601) in (ISO_8601, None):
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        return True, functools.partial(_iso_datetime, zone=zone)
+    if isinstance(field, serializers.ListField) and type(field.child) in PLAIN_FIELD_TYPES:
+        return True, list
+    return False, None
+
+
+def _iso_datetime(value, zone):
+    """DRF's DateTimeField output: in the current time zone, ISO 8601, UTC as Z."""
+    if zone is not None and timezone.is_aware(value):
+        value = value.astimezone(zone)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 @extend_schema_field({"type": "string", "format": "uri", "readOnly": True})
 class HistoryField(serializers.Field):
     """The object's change log: `/api/changes/?object_type=extension&object_id=101`."""
@@ -95,8 +121,13 @@ class TenantField(serializers.Field):
         kwargs.setdefault("help_text", "Tenant code (or id). Defaults to ?tenant= or the key's tenant.")
         super().__init__(**kwargs)
 
+    def get_attribute(self, instance):
+        # Lists annotate the code (pbx.api.viewsets), so no Tenant is built per row.
+        code = getattr(instance, "scope_tenant_code", None)
+        return code if code is not None else super().get_attribute(instance)
+
     def to_representation(self, tenant):
-        return tenant.code
+        return tenant if isinstance(tenant, str) else tenant.code
 
     def to_internal_value(self, value):
         if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
@@ -126,26 +157,27 @@ class PbxModelSerializer(serializers.ModelSerializer):
 
     @cached_property
     def _read_plan(self):
-        """How to read each field: (name, attribute, field) for plain columns that DRF would
-        only copy, (name, None, field) for the rest. Built once per serializer (so
-        once per list page), it lets a page of rows skip DRF's per-field machinery where
-        that machinery does nothing; the output is the same."""
+        """How to read each field, built once per serializer (so once per list page):
+        (name, attribute, convert, field). Columns that DRF would only copy, or turn into
+        ISO text or a list, are read straight from the model (`convert` None for a copy);
+        the rest, and any missing attribute, go through DRF. The output is the same; a
+        page of rows just skips DRF's per-field dispatch where it does nothing."""
         hidden = set() if self._may_see_secrets else set(getattr(self.Meta, "secret_fields", ()))
         plan = []
         for field in self._readable_fields:
             if field.field_name in hidden:
                 continue
-            plain = type(field) in PLAIN_FIELD_TYPES and len(field.source_attrs) == 1
-            plan.append((field.field_name, field.source_attrs[0] if plain else None, field))
+            direct, convert = _direct_reader(field)
+            plan.append((field.field_name, field.source_attrs[0] if direct else None, convert, field))
         return plan
 
     def to_representation(self, instance):
         data = {}
-        for name, attribute, field in self._read_plan:
+        for name, attribute, convert, field in self._read_plan:
             if attribute is not None:
                 value = getattr(instance, attribute, _MISSING)
                 if value is not _MISSING:
-                    data[name] = value
+                    data[name] = value if convert is None or value is None else convert(value)
                     continue
             try:
                 value = field.get_attribute(instance)

@@ -11,6 +11,7 @@ module gives it, once for all:
 """
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.functional import cached_property
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -66,6 +67,9 @@ class PbxViewSet(viewsets.ModelViewSet):
     def scope_queryset(self, queryset):
         if self.tenant_field is None:
             return queryset
+        # The tenant's code rides along with each row (TenantField reads it): no Tenant
+        # object is built per row of a list.
+        queryset = queryset.annotate(scope_tenant_code=F(f"{self.tenant_field}__code"))
         narrowed = self.request.query_params.get("tenant")
         if narrowed:
             return queryset.filter(**{f"{self.tenant_field}_id": self.scope.tenant(narrowed).pk})

@@ -1,0 +1,84 @@
+"""The floor: the least any server could do for `GET /api/extensions/?page_size=100`.
+
+A bare WSGI function with one psycopg connection per worker runs the same two queries
+the API runs for that page (the count and the page, joined to the tenant for its code,
+in the same order) and encodes the same JSON shape. No framework, no authentication:
+the API's throughput is reported as a fraction of this.
+"""
+
+import json
+import os
+
+import psycopg
+
+COLUMNS = [
+    "id",
+    "number",
+    "name",
+    "tech",
+    "sip_username",
+    "caller_id_name",
+    "caller_id_number",
+    "outbound_caller_id_name",
+    "outbound_caller_id_number",
+    "enabled",
+    "do_not_disturb",
+    "forward_all_enabled",
+    "forward_all_destination",
+    "forward_busy_enabled",
+    "forward_busy_destination",
+    "forward_no_answer_enabled",
+    "forward_no_answer_destination",
+    "forward_unavailable_enabled",
+    "forward_unavailable_destination",
+    "ring_timeout",
+    "call_limit",
+    "max_contacts",
+    "codecs",
+    "mailbox",
+    "toll_allow",
+    "account_code",
+    "description",
+    "user_id",
+    "created_at",
+    "updated_at",
+]
+PAGE_SQL = (
+    "SELECT " + ", ".join(f"e.{c}" for c in COLUMNS) + ", t.code FROM extensions_extension e "
+    "JOIN tenants_tenant t ON t.id = e.tenant_id ORDER BY e.tenant_id, e.number LIMIT %s"
+)
+_connection = None
+
+
+def _db():
+    global _connection
+    if _connection is None or _connection.closed:
+        _connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+    return _connection
+
+
+def application(environ, start_response):
+    size = 100
+    with _db().cursor() as cursor:
+        count = cursor.execute("SELECT COUNT(*) FROM extensions_extension").fetchone()[0]
+        rows = cursor.execute(PAGE_SQL, (size,)).fetchall()
+    host = environ.get("HTTP_HOST", "localhost")
+    results = []
+    for row in rows:
+        record = dict(zip(COLUMNS, row[:-1], strict=True))
+        record["tenant"] = row[-1]
+        record["user"] = record.pop("user_id")
+        record["url"] = f"http://{host}/api/extensions/{record['id']}/"
+        record["created_at"] = record["created_at"].isoformat()
+        record["updated_at"] = record["updated_at"].isoformat()
+        results.append(record)
+    body = json.dumps(
+        {
+            "count": count,
+            "next": f"http://{host}/api/extensions/?page=2",
+            "previous": None,
+            "results": results,
+        }
+    ).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
