@@ -11,12 +11,12 @@ WORKERS ?= 2
 
 $(VENV)/.installed-runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed-runtime
 
 ## run: install, migrate, create the demo tenant, admin and key (first time), serve on 127.0.0.1:$(PORT)
@@ -37,7 +37,7 @@ schemathesis: $(VENV)/.installed-dev
 
 ## bench: seed PostgreSQL at scale and print JSON figures (needs DATABASE_URL or local PostgreSQL)
 bench: $(VENV)/.installed-dev
-	$(PY) bench/run.py
+	@$(PY) bench/run.py
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -163,6 +163,9 @@ def _tenant_ref(instance, tenant, action):
         if isinstance(instance, Tenant):
             tenant = instance
         elif getattr(instance, "tenant_id", None):
+            code = getattr(instance, "scope_tenant_code", None)  # annotated by the API's querysets
+            if code is not None:
+                return instance.tenant_id, code
             tenant = instance.tenant
     if tenant is None:
         return None, ""

@@ -11,7 +11,7 @@ module gives it, once for all:
 """
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import OuterRef, Subquery
 from django.utils.functional import cached_property
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -32,6 +32,7 @@ from pbx.api.renderers import CSVRenderer, stream_csv
 from pbx.api.scope import scope_of
 from pbx.api.serializers import apply_aliases
 from pbx.models import NumberInUseError
+from tenants.models import Tenant
 
 MAX_BULK_ITEMS = 1000
 ID_REGEX = r"[0-9]{1,18}"  # ids past 18 digits cannot exist; they 404 instead of overflowing
@@ -67,9 +68,14 @@ class PbxViewSet(viewsets.ModelViewSet):
     def scope_queryset(self, queryset):
         if self.tenant_field is None:
             return queryset
-        # The tenant's code rides along with each row (TenantField reads it): no Tenant
-        # object is built per row of a list.
-        queryset = queryset.annotate(scope_tenant_code=F(f"{self.tenant_field}__code"))
+        # The tenant's code rides along with each row (TenantField reads it), so no Tenant
+        # is built per row. A subquery, not a join: count() drops an unused subquery but
+        # must keep an inner join, which made a 100,000-row count ten times slower.
+        queryset = queryset.annotate(
+            scope_tenant_code=Subquery(
+                Tenant.objects.filter(pk=OuterRef(f"{self.tenant_field}_id")).values("code")[:1]
+            )
+        )
         narrowed = self.request.query_params.get("tenant")
         if narrowed:
             return queryset.filter(**{f"{self.tenant_field}_id": self.scope.tenant(narrowed).pk})
