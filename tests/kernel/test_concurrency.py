@@ -88,3 +88,20 @@ def test_a_stale_if_match_refuses_a_delete(api, acme_key, acme):
     response = api(acme_key).delete(f"{URL}{extension.pk}/", HTTP_IF_MATCH='"stale"')
     assert response.status_code == 412
     assert Extension.objects.filter(pk=extension.pk).exists()
+
+
+def test_an_idempotency_key_expires(api, acme_key, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pbx.models import IdempotencyKey
+
+    client = api(acme_key)
+    client.post(URL, {"number": "100"}, HTTP_IDEMPOTENCY_KEY="old")
+    IdempotencyKey.objects.update(
+        created_at=timezone.now() - timedelta(hours=settings.PBX_IDEMPOTENCY_HOURS + 1)
+    )
+    response = client.post(URL, {"number": "101"}, HTTP_IDEMPOTENCY_KEY="old")
+    assert response.status_code == 201
+    assert response.json()["number"] == "101"
