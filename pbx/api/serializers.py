@@ -198,7 +198,7 @@ class PbxModelSerializer(serializers.ModelSerializer):
         if "tenant" in self.fields:
             if self.instance is None:
                 attrs["tenant"] = self.context["view"].tenant_for_create(attrs.get("tenant"))
-            elif "tenant" in attrs and attrs["tenant"].pk != self.instance.tenant_id:
+            elif "tenant" in attrs and getattr(attrs["tenant"], "pk", None) != self.instance.tenant_id:
                 raise serializers.ValidationError(
                     {"tenant": ["An object cannot move to another tenant: delete and recreate it."]}
                 )

@@ -134,3 +134,9 @@ def test_a_platform_admin_sees_every_key(api, request, role_key, acme_key, globe
     key = request.getfixturevalue(role_key)
     prefixes = {row["prefix"] for row in api(key).get("/api/api-keys/").json()["results"]}
     assert {acme_key.prefix, globex_key.prefix, key.prefix} <= prefixes
+
+
+def test_a_key_cannot_be_made_global_after_creation(api, acme_key):
+    response = api(acme_key).patch("/api/api-keys/", [{"id": acme_key.pk, "tenant": None}], format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["items"][0]["fields"]["tenant"]
