@@ -5,13 +5,30 @@ the isolation, read-only, auth, schema, CSV and query-count checks the moment it
 registered.
 """
 
-from rest_framework.routers import DefaultRouter, Route
+from drf_spectacular.utils import extend_schema
+from rest_framework.routers import APIRootView, DefaultRouter, Route
+from rest_framework.schemas.inspectors import DefaultSchema
+
+
+class ApiRootView(APIRootView):
+    """The index of the API: each resource's name and the URL of its list."""
+
+    schema = DefaultSchema()  # DRF leaves its root view out of the schema; every route belongs in it
+
+    @extend_schema(
+        operation_id="api_root",
+        responses={200: {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}}},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class PbxRouter(DefaultRouter):
-    """DefaultRouter whose list route also takes PATCH and DELETE of an array (bulk)."""
+    """DefaultRouter whose list route also takes PATCH and DELETE of an array (bulk), and
+    whose root view is in the schema."""
 
     include_format_suffixes = False
+    APIRootView = ApiRootView
 
     def __init__(self):
         super().__init__()

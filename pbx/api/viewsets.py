@@ -332,6 +332,7 @@ class NumberedViewSet(PbxViewSet):
         """Read, replace, change or delete the object holding this number."""
         handler = {
             "GET": self.retrieve,
+            "HEAD": self.retrieve,
             "PUT": self.update,
             "PATCH": self.partial_update,
             "DELETE": self.destroy,

@@ -1,124 +1,312 @@
-"""One tenant never sees, changes or learns of another's objects, on every route.
+"""One tenant never sees, changes or learns of another's objects, on any route.
 
-For each tenant-owned resource an object is made in GLOBEX with the model's factory;
-ACME's tenant key, and a global key narrowed to ACME, must not reach it in any way.
+For every tenant-owned resource (its viewset has a `tenant_field`) an object is made in
+GLOBEX by the model's factory, its user references pointing at GLOBEX's admin. Callers
+reaching ACME only -- ACME's tenant key, a global key of ACME's minor admin, and a
+platform admin's global key narrowed with ?tenant=ACME -- must find nothing of it on
+any route and method, change nothing, and read none of its identifying values.
+Platform resources (PlatformAdminOnly) refuse every tenant-bound caller with 403.
 """
+
+import json
 
 import pytest
 
-from tests.api.routes import ROUTES, routes_where
-from tests.factories import FACTORIES
+from apikeys.models import ApiKey
+from pbx.api.viewsets import PbxViewSet
+from tests.api.routes import RESOURCES, ROUTES, route_methods, routes_where, with_query
+from tests.api.support import (
+    assert_error,
+    assert_no_leak,
+    body_text,
+    csv_rows,
+    identifying_values,
+    make,
+    payload,
+    row,
+)
+from tests.factories import FACTORIES, ApiKeyFactory
 
-TENANT_OWNED = [r for r in ROUTES if r.is_tenant_owned]
+TENANT_OWNED_LISTS = routes_where(lambda r: r.is_tenant_owned and r.is_list)
 
 
-def make_in(tenant, route, owner):
-    factory = FACTORIES.get(route.model)
-    assert factory is not None, (
-        f"{route.model.__name__} is registered in the API but has no factory in FACTORIES"
+def test_every_registered_resource_has_a_factory():
+    missing = sorted(v.queryset.model.__name__ for v in RESOURCES if v.queryset.model not in FACTORIES)
+    assert missing == [], f"add factories to tests/factories.py FACTORIES for: {missing}"
+
+
+def test_every_resource_is_either_tenant_owned_or_platform_only():
+    """A resource with no tenant field must be for platform admins only; otherwise the
+    matrices could not tell what a tenant may reach."""
+    unclassified = [str(r) for r in ROUTES if r.is_resource and not (r.is_tenant_owned or r.is_platform)]
+    assert unclassified == []
+
+
+def test_the_matrix_finds_tenant_owned_and_platform_resources():
+    assert any(r.is_tenant_owned for r in ROUTES) and any(r.is_platform for r in ROUTES)
+    assert all(issubclass(viewset, PbxViewSet) for viewset in RESOURCES)
+
+
+# --- callers that reach ACME and not GLOBEX ---------------------------------------------
+
+
+class Caller:
+    """A client plus the query its requests carry (a global key's ?tenant=ACME)."""
+
+    def __init__(self, client, query=None, reaches_globex=False):
+        self.client, self.query, self.reaches_globex = client, query or {}, reaches_globex
+
+    def url(self, url, **extra):
+        return with_query(url, {**self.query, **extra})
+
+    def send(self, method, url, body=None, **extra):
+        data = None if body is None else json.dumps(body)
+        return self.client.generic(
+            method, self.url(url, **extra), data=data or "", content_type="application/json"
+        )
+
+
+@pytest.fixture(params=["acme-tenant-key", "acme-admin-global-key", "admin-key-narrowed-to-ACME"])
+def acme_caller(request, api, acme):
+    if request.param == "acme-tenant-key":
+        return Caller(api(request.getfixturevalue("acme_key")))
+    if request.param == "acme-admin-global-key":
+        return Caller(api(request.getfixturevalue("acme_admin_global_key")))
+    return Caller(api(request.getfixturevalue("admin_key")), {"tenant": "ACME"}, reaches_globex=True)
+
+
+@pytest.fixture(params=["acme-tenant-key", "acme-admin-global-key"])
+def tenant_bound_caller(request, api):
+    """Callers whose credentials cannot reach GLOBEX at all."""
+    key = request.getfixturevalue(
+        "acme_key" if request.param == "acme-tenant-key" else "acme_admin_global_key"
     )
-    extra = {"owner": owner} if hasattr(route.model, "owner") else {}
-    return factory(tenant=tenant, **extra)
+    return Caller(api(key))
 
 
-def test_every_registered_model_has_a_factory():
-    missing = sorted({r.model.__name__ for r in ROUTES if r.is_resource and r.model not in FACTORIES})
-    assert missing == []
+@pytest.fixture
+def theirs(globex, globex_admin):
+    """theirs(route): an object of the route's resource in GLOBEX, owned by GLOBEX's admin."""
+
+    def make_theirs(route):
+        return make(route, tenant=globex, user=globex_admin)
+
+    return make_theirs
 
 
-@pytest.fixture(params=["acme_key", "admin_key_narrowed"])
-def acme_caller(request, api, acme_key, admin_key):
-    """(client, query suffix): ACME's tenant key, or a global key with ?tenant=ACME."""
-    if request.param == "acme_key":
-        return api(acme_key), ""
-    return api(admin_key), "?tenant=ACME"
+# --- lists ------------------------------------------------------------------------------
 
 
-def ids_in(response):
-    return {row["id"] for row in response.json()["results"]}
-
-
-@pytest.mark.parametrize("route", **routes_where(lambda r: r.is_tenant_owned and r.kind == "list"))
-def test_a_list_does_not_show_another_tenants_objects(acme_caller, route, globex, globex_admin):
-    client, suffix = acme_caller
-    theirs = make_in(globex, route, globex_admin)
-    response = client.get(route.url() + suffix)
+@pytest.mark.parametrize("route", **TENANT_OWNED_LISTS)
+def test_a_list_does_not_show_another_tenants_object(acme_caller, theirs, route):
+    obj = theirs(route)
+    response = acme_caller.send("GET", route.url(), page_size=1000)
     assert response.status_code == 200
-    assert theirs.pk not in ids_in(response)
-    csv = client.get(route.url() + (suffix + "&" if suffix else "?") + "format=csv&page_size=all")
-    assert f"\r\n{theirs.pk}," not in csv.getvalue().decode()
+    assert obj.pk not in {item["id"] for item in response.json()["results"]}
+    assert_no_leak(response, identifying_values(route, obj))
 
 
-@pytest.mark.parametrize("route", **routes_where(lambda r: r.is_tenant_owned and r.kind == "detail"))
-def test_every_detail_method_answers_404_for_another_tenants_object(acme_caller, route, globex, globex_admin):
-    client, suffix = acme_caller
-    theirs = make_in(globex, route, globex_admin)
-    before = route.model.objects.filter(pk=theirs.pk).values().get()
-    for method in route.methods:
-        response = client.generic(
-            method,
-            route.url(pk=theirs.pk) + suffix,
-            data='{"name": "stolen"}',
-            content_type="application/json",
-        )
-        assert response.status_code == 404, (method, response.content)
-        assert response.json()["error"]["code"] == "not_found"
-    assert route.model.objects.filter(pk=theirs.pk).values().get() == before
+@pytest.mark.parametrize("route", **TENANT_OWNED_LISTS)
+def test_a_csv_list_does_not_show_another_tenants_object(acme_caller, theirs, route):
+    obj = theirs(route)
+    response = acme_caller.send("GET", route.url(), format="csv", page_size="all")
+    assert response.status_code == 200
+    _header, rows = csv_rows(response)
+    assert str(obj.pk) not in {r["id"] for r in rows}
+    assert_no_leak(response, identifying_values(route, obj))
 
 
-@pytest.mark.parametrize("route", **routes_where(lambda r: r.is_tenant_owned and r.kind == "list"))
-def test_bulk_writes_answer_404_for_another_tenants_object(acme_caller, route, globex, globex_admin):
-    client, suffix = acme_caller
-    theirs = make_in(globex, route, globex_admin)
-    before = route.model.objects.filter(pk=theirs.pk).values().get()
-    for method in {"PATCH", "DELETE"} & set(route.methods):
-        response = client.generic(
-            method,
-            route.url() + suffix,
-            data=f'[{{"id": {theirs.pk}, "name": "stolen"}}]',
-            content_type="application/json",
-        )
-        assert response.status_code == 404, (method, response.content)
-    assert route.model.objects.filter(pk=theirs.pk).values().get() == before
+@pytest.mark.parametrize("route", **TENANT_OWNED_LISTS)
+def test_searching_for_another_tenants_object_finds_nothing(acme_caller, theirs, route):
+    obj = theirs(route)
+    values = identifying_values(route, obj)
+    for value in values.values():
+        response = acme_caller.send("GET", route.url(), search=value)
+        assert response.status_code == 200
+        assert response.json()["count"] == 0, value
 
 
-@pytest.mark.parametrize("route", **routes_where(lambda r: r.is_tenant_owned and r.kind == "by_number"))
-def test_the_number_route_answers_404_for_another_tenants_number(acme_caller, route, globex, globex_admin):
-    client, suffix = acme_caller
-    theirs = make_in(globex, route, globex_admin)
-    for method in route.methods:
-        response = client.generic(
-            method, route.url(number=theirs.number) + suffix, data="{}", content_type="application/json"
-        )
-        assert response.status_code == 404, (method, response.content)
-    assert route.model.objects.filter(pk=theirs.pk).exists()
+# --- one object, by every route that addresses it ---------------------------------------
 
 
-@pytest.mark.parametrize("route", **routes_where(lambda r: r.is_tenant_owned and r.kind == "list"))
-def test_naming_another_tenant_answers_tenant_not_found(api, acme_key, route, globex):
-    client = api(acme_key)
-    assert client.get(route.url() + "?tenant=GLOBEX").json()["error"]["code"] == "tenant_not_found"
-    if "POST" in route.methods:
-        count = route.model.objects.count()
-        for url, body in ((route.url() + "?tenant=GLOBEX", {}), (route.url(), {"tenant": "GLOBEX"})):
-            response = client.post(url, {"number": "555", "name": "x", **body}, format="json")
-            assert response.status_code == 404, response.content
-            assert response.json()["error"]["code"] == "tenant_not_found"
-        assert route.model.objects.count() == count
+def write_body(route, method):
+    return payload(route) if method in ("PUT", "PATCH") else None
 
 
-@pytest.mark.parametrize("route", **routes_where(lambda r: r.is_tenant_owned and r.kind == "list"))
-def test_a_missing_tenant_answers_like_a_forbidden_one(api, acme_key, route):
-    response = api(acme_key).get(route.url() + "?tenant=NOSUCHTENANT")
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "tenant_not_found"
+@pytest.mark.parametrize(("route", "method"), **route_methods(lambda r: r.is_tenant_owned and r.is_object))
+def test_another_tenants_object_answers_404_on_every_method(acme_caller, theirs, route, method):
+    obj = theirs(route)
+    before = row(obj)
+    url = route.url_for(obj)
+    body = write_body(route, method)
+    response = acme_caller.send(method, url, body)
+    assert_error(response, 404, "not_found")
+    assert row(obj) == before, "the object was changed or deleted"
+    assert_no_leak(response, identifying_values(route, obj), sent=url + json.dumps(body))
 
 
-@pytest.mark.parametrize("key_name", ["acme_key", "acme_user_key"])
-@pytest.mark.parametrize("route", **routes_where(lambda r: r.is_platform))
-def test_platform_routes_refuse_tenant_credentials_on_every_method(request, api, route, key_name):
-    client = api(request.getfixturevalue(key_name))
-    for method in route.methods:
-        response = client.generic(method, route.url(), data="{}", content_type="application/json")
-        assert response.status_code == 403, (method, response.content)
-        assert response.json()["error"]["code"] == "permission_denied"
+@pytest.mark.parametrize(("route", "method"), **route_methods(lambda r: r.is_tenant_owned and r.is_object))
+def test_the_same_request_on_an_own_object_succeeds(acme_caller, acme, acme_admin, route, method):
+    """The control of the test above: the 404 comes from the tenant, not the request."""
+    mine = make(route, tenant=acme, user=acme_admin)
+    response = acme_caller.send(method, route.url_for(mine), write_body(route, method))
+    assert response.status_code in (200, 204), body_text(response)[:500]
+
+
+# --- bulk writes ------------------------------------------------------------------------
+
+
+def bulk_body(route, method, obj):
+    return [{"id": obj.pk, **payload(route)}] if method == "PATCH" else [{"id": obj.pk}]
+
+
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(lambda r: r.is_tenant_owned and r.is_list, ("PATCH", "DELETE"))
+)
+def test_a_bulk_write_naming_another_tenants_object_answers_404_and_writes_nothing(
+    acme_caller, theirs, acme, acme_admin, route, method
+):
+    obj = theirs(route)
+    mine = make(route, tenant=acme, user=acme_admin)
+    before, mine_before = row(obj), row(mine)
+    body = bulk_body(route, method, mine) + bulk_body(route, method, obj)
+    response = acme_caller.send(method, route.url(), body)
+    assert_error(response, 404, "not_found")
+    assert row(obj) == before and row(mine) == mine_before, "a bulk write is all or nothing"
+    assert_no_leak(response, identifying_values(route, obj), sent=json.dumps(body))
+
+
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(lambda r: r.is_tenant_owned and r.is_list, ("PATCH", "DELETE"))
+)
+def test_the_same_bulk_write_on_own_objects_succeeds(acme_caller, acme, acme_admin, route, method):
+    mine = make(route, tenant=acme, user=acme_admin)
+    response = acme_caller.send(method, route.url(), bulk_body(route, method, mine))
+    assert response.status_code in (200, 204), body_text(response)[:500]
+
+
+# --- naming the other tenant ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", **TENANT_OWNED_LISTS)
+def test_a_list_narrowed_to_another_tenant_answers_tenant_not_found(tenant_bound_caller, globex, route):
+    response = tenant_bound_caller.send("GET", route.url(), tenant="GLOBEX")
+    assert_error(response, 404, "tenant_not_found")
+
+
+@pytest.mark.parametrize("route", **TENANT_OWNED_LISTS)
+def test_a_missing_tenant_answers_like_another_tenant(tenant_bound_caller, route):
+    response = tenant_bound_caller.send("GET", route.url(), tenant="NOSUCHTENANT")
+    assert_error(response, 404, "tenant_not_found")
+
+
+@pytest.mark.parametrize("route", **TENANT_OWNED_LISTS)
+def test_naming_another_tenant_by_id_answers_tenant_not_found(tenant_bound_caller, globex, route):
+    response = tenant_bound_caller.send("GET", route.url(), tenant=str(globex.pk))
+    assert_error(response, 404, "tenant_not_found")
+    assert "GLOBEX" not in body_text(response)
+
+
+CREATING_LISTS = routes_where(lambda r: r.is_tenant_owned and r.is_list and "POST" in r.methods)
+
+
+@pytest.mark.parametrize("where", ["query", "body"])
+@pytest.mark.parametrize("route", **CREATING_LISTS)
+def test_creating_in_another_tenant_answers_tenant_not_found(tenant_bound_caller, globex, route, where):
+    count = route.model._default_manager.count()
+    if where == "query":
+        response = tenant_bound_caller.send("POST", route.url(), payload(route), tenant="GLOBEX")
+    else:
+        response = tenant_bound_caller.send("POST", route.url(), payload(route, "GLOBEX"))
+    assert_error(response, 404, "tenant_not_found")
+    assert route.model._default_manager.count() == count
+
+
+@pytest.mark.parametrize("route", **CREATING_LISTS)
+def test_a_narrowed_global_key_cannot_create_in_another_tenant_through_the_body(
+    api, admin_key, acme, globex, route
+):
+    count = route.model._default_manager.count()
+    caller = Caller(api(admin_key), {"tenant": "ACME"})
+    response = caller.send("POST", route.url(), payload(route, "GLOBEX"))
+    assert response.status_code == 400 and "tenant" in response.json()["error"]["fields"]
+    assert route.model._default_manager.count() == count
+
+
+@pytest.mark.parametrize("route", **CREATING_LISTS)
+def test_the_same_creation_in_the_own_tenant_succeeds(acme_caller, route):
+    """The control of the tests above: the body is valid, only the tenant is refused."""
+    response = acme_caller.send("POST", route.url(), payload(route, "ACME"))
+    assert response.status_code == 201, body_text(response)[:500]
+    assert response.json()["tenant"] == "ACME"
+
+
+# --- platform resources -----------------------------------------------------------------
+
+TENANT_BOUND_KEYS = ["acme_key", "acme_admin_global_key", "acme_user_key"]
+
+
+@pytest.mark.parametrize("key_name", TENANT_BOUND_KEYS)
+@pytest.mark.parametrize(("route", "method"), **route_methods(lambda r: r.is_platform))
+def test_platform_routes_refuse_every_method_to_tenant_bound_callers(
+    request, db, api, key_name, route, method
+):
+    obj = make(route)
+    before = row(obj)
+    url = route.url_for(obj) if route.is_object else route.url()
+    body = payload(route) if method in ("POST", "PUT", "PATCH") else None
+    if route.is_list and method in ("PATCH", "DELETE"):
+        body = bulk_body(route, method, obj)
+    response = api(request.getfixturevalue(key_name)).generic(
+        method, url, data=json.dumps(body) if body is not None else "", content_type="application/json"
+    )
+    assert_error(response, 403, "permission_denied")
+    assert row(obj) == before
+
+
+# --- API keys: everyone manages their own -----------------------------------------------
+
+API_KEY_ROUTES = routes_where(lambda r: r.is_resource and r.model is ApiKey and r.is_object)
+API_KEYS_LIST = next(r for r in ROUTES if r.is_resource and r.model is ApiKey and r.is_list)
+
+
+@pytest.fixture
+def globex_admin_global_key(globex_admin):
+    return ApiKeyFactory(owner=globex_admin, name="globex admin global key")
+
+
+@pytest.fixture
+def acme_colleague_key(acme_user, acme):
+    return ApiKeyFactory(owner=acme_user, tenant=acme, name="acme colleague key")
+
+
+@pytest.mark.parametrize("key_name", ["globex_admin_global_key", "acme_colleague_key"])
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+@pytest.mark.parametrize("route", **API_KEY_ROUTES)
+def test_a_minor_admin_cannot_reach_other_users_keys(
+    request, api, acme_key, acme_admin_global_key, route, method, key_name
+):
+    other = request.getfixturevalue(key_name)
+    before = row(other)
+    for own in (acme_key, acme_admin_global_key):
+        body = json.dumps({"name": "taken over"}) if method == "PATCH" else ""
+        response = api(own).generic(method, route.url_for(other), data=body, content_type="application/json")
+        assert_error(response, 404, "not_found")
+    assert row(other) == before
+    listed = api(acme_admin_global_key).get(API_KEYS_LIST.url({"page_size": 1000})).json()["results"]
+    assert other.prefix not in {item["prefix"] for item in listed}
+
+
+def test_a_platform_admin_sees_every_users_keys(api, admin_key, globex_admin_global_key, acme_colleague_key):
+    listed = api(admin_key).get(API_KEYS_LIST.url({"page_size": 1000})).json()["results"]
+    assert {globex_admin_global_key.prefix, acme_colleague_key.prefix} <= {item["prefix"] for item in listed}
+
+
+@pytest.mark.parametrize("route", **TENANT_OWNED_LISTS)
+def test_the_leak_check_would_see_the_object_in_a_list_that_reaches_it(api, admin_key, theirs, route):
+    """The control of the leak checks: listed to a caller who may see it, the object's
+    identifying values are in the answer, and the check says so."""
+    obj = theirs(route)
+    response = api(admin_key).get(route.url({"page_size": 1000}))
+    with pytest.raises(AssertionError, match="reveals"):
+        assert_no_leak(response, identifying_values(route, obj))

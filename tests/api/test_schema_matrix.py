@@ -1,22 +1,36 @@
-"""The OpenAPI schema is valid and holds every route and method; the docs load offline."""
+"""The OpenAPI schema is valid and documents every route of the router with every method
+it answers, and nothing that is not served; the docs pages load from this server alone
+(their assets collected and served by whitenoise, as in production)."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import resolve
 from openapi_spec_validator import validate
 
-from tests.api.routes import ROUTES, route_methods
+from pbx.api.views import endpoint_not_found
+from tests.api.routes import ROUTES, SAMPLE_VALUES, route_methods
+
+DOCUMENTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")  # OPTIONS and HEAD are implicit
 
 
 @pytest.fixture(scope="module")
 def schema(django_db_blocker):
-    from rest_framework.test import APIClient
-
     with django_db_blocker.unblock():
-        response = APIClient().get("/api/schema/?format=json")
+        response = Client().get("/api/schema/?format=json")
     assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
     return response.json()
+
+
+def operation(schema, route, method):
+    path_item = schema["paths"].get(route.openapi_path())
+    assert path_item is not None, f"{route.openapi_path()} is not in the schema"
+    assert method.lower() in path_item, f"{method} {route.openapi_path()} is not in the schema"
+    return path_item[method.lower()]
 
 
 def test_the_schema_is_valid_openapi_3(schema):
@@ -24,29 +38,109 @@ def test_the_schema_is_valid_openapi_3(schema):
     assert schema["openapi"].startswith("3.")
 
 
-@pytest.mark.parametrize(("route", "method"), **route_methods([r for r in ROUTES if r.is_resource]))
+@pytest.mark.parametrize(("route", "method"), **route_methods(methods=DOCUMENTED_METHODS))
 def test_every_route_and_method_is_in_the_schema(schema, route, method):
-    assert route.openapi_path() in schema["paths"], route.openapi_path()
-    assert method.lower() in schema["paths"][route.openapi_path()]
+    operation(schema, route, method)
+
+
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(lambda r: r.is_object, methods=DOCUMENTED_METHODS)
+)
+def test_every_path_placeholder_is_a_documented_path_parameter(schema, route, method):
+    documented = {
+        p["name"]
+        for p in operation(schema, route, method).get("parameters", [])
+        + schema["paths"][route.openapi_path()].get("parameters", [])
+        if p["in"] == "path"
+    }
+    assert set(re.findall(r"{(\w+)}", route.openapi_path())) == documented
+
+
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(lambda r: r.is_tenant_owned, DOCUMENTED_METHODS)
+)
+def test_tenant_owned_operations_document_the_tenant_parameter(schema, route, method):
+    names = {p["name"] for p in operation(schema, route, method).get("parameters", []) if p["in"] == "query"}
+    assert "tenant" in names
+
+
+def test_the_schema_documents_nothing_that_is_not_served(schema):
+    router_paths = {route.openapi_path() for route in ROUTES}
+    for path in schema["paths"]:
+        if path in router_paths:
+            continue
+        concrete = re.sub(r"{(\w+)}", lambda m: SAMPLE_VALUES.get(m.group(1), "1"), path)
+        assert resolve(concrete).func is not endpoint_not_found, f"{path} is documented but not served"
 
 
 def test_every_operation_documents_the_error_envelope(schema):
     for path, item in schema["paths"].items():
-        for method, operation in item.items():
-            assert "401" in operation["responses"] or path == "/api-auth/login/", (path, method)
-            assert operation["responses"]["400"]["content"]["application/json"]["schema"] == {
-                "$ref": "#/components/schemas/Error"
-            }
+        for method, op in item.items():
+            if method not in {m.lower() for m in DOCUMENTED_METHODS}:
+                continue
+            for status in ("400", "404", "405", "413", "429"):
+                content = op["responses"][status]["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/Error"}, (path, method, status)
+            assert "401" in op["responses"] or path == "/api-auth/login/", (path, method)
+    error = schema["components"]["schemas"]["Error"]
+    assert error["required"] == ["error"]
+    assert set(error["properties"]["error"]["required"]) == {"code", "message"}
 
 
-@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
-def test_the_docs_pages_load_everything_from_this_server(client, db, page):
+# --- the docs pages ---------------------------------------------------------------------
+
+DOCS_PAGES = ["/api/docs/", "/api/redoc/"]
+LOCAL_HOSTS = {"testserver", "localhost", "127.0.0.1"}
+
+
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory):
+    """STATIC_ROOT filled by collectstatic, as `make run` does; whitenoise serves it."""
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(STATIC_ROOT=root):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield root
+
+
+def referenced_urls(html):
+    """Every URL the page makes the browser load or link to: attributes and inline code."""
+    urls = re.findall(r"""(?:src|href|spec-url)\s*=\s*["']([^"']+)["']""", html)
+    urls += re.findall(r"""(?:https?:)?//[A-Za-z0-9.\-]+(?::\d+)?[^\s"'`<>)]*""", html)
+    urls += re.findall(r"""url\s*:\s*["']([^"']+)["']""", html)
+    return urls
+
+
+@pytest.mark.parametrize("page", DOCS_PAGES)
+def test_the_docs_page_loads(client, db, page):
     response = client.get(page)
     assert response.status_code == 200
-    html = response.content.decode()
-    outside = re.findall(r"""(?:src|href)\s*=\s*["'](https?:)?//""", html)
+    assert "text/html" in response["Content-Type"]
+
+
+@pytest.mark.parametrize("page", DOCS_PAGES)
+def test_the_docs_page_names_no_other_host(client, db, page):
+    html = client.get(page).content.decode()
+    outside = [url for url in referenced_urls(html) if urlsplit(url).netloc not in LOCAL_HOSTS | {""}]
     assert outside == []
-    assets = re.findall(r"""(?:src|href)\s*=\s*["'](/static/[^"']+)["']""", html)
+
+
+@pytest.mark.parametrize("page", DOCS_PAGES)
+def test_every_asset_of_the_docs_page_is_served_by_this_server(db, collected_static, page):
+    client = Client()  # a new client, so that whitenoise scans the collected files
+    html = client.get(page).content.decode()
+    assets = [url for url in referenced_urls(html) if url.startswith("/static/")]
     assert assets, "the page references no local assets"
     for asset in assets:
-        assert finders.find(asset.removeprefix("/static/")), f"{asset} is not served"
+        response = client.get(asset)
+        assert response.status_code == 200, f"{asset} is not served"
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert len(body) > 0, f"{asset} is empty"
+
+
+@pytest.mark.parametrize("page", DOCS_PAGES)
+def test_the_schema_the_docs_page_loads_is_served(client, db, page):
+    html = client.get(page).content.decode()
+    schema_urls = [url for url in referenced_urls(html) if url.startswith("/api/schema/")]
+    assert schema_urls
+    for url in schema_urls:
+        assert client.get(url).status_code == 200

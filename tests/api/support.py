@@ -1,0 +1,168 @@
+"""What the matrices share: objects of any registered resource, request bodies for them,
+the error envelope's shape, leak detection and a snapshot of the whole database."""
+
+import csv
+import io
+import json
+import re
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from tests.factories import FACTORIES
+
+# --- objects of any resource ------------------------------------------------------------
+
+
+def factory_for(model):
+    factory = FACTORIES.get(model)
+    assert factory is not None, (
+        f"{model.__name__} is registered with the API router but tests/factories.py has no "
+        "factory for it in FACTORIES: the generated matrices cannot make one."
+    )
+    return factory
+
+
+def _user_fields(model):
+    User = get_user_model()
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.is_relation and f.many_to_one and f.related_model is User
+    ]
+
+
+def make(route, *, tenant=None, user=None, count=1):
+    """`count` objects of the route's model made by its factory: in `tenant` when the
+    resource is tenant-owned, with every reference to a user pointing at `user`."""
+    kwargs = {}
+    if route.tenant_field and tenant is not None:
+        kwargs[route.tenant_field] = tenant
+    if user is not None:
+        kwargs.update(dict.fromkeys(_user_fields(route.model), user))
+    objects = factory_for(route.model).create_batch(count, **kwargs)
+    return objects if count != 1 else objects[0]
+
+
+def payload(route, tenant_code=None):
+    """A valid body for creating or changing one object of the route's resource: the
+    writable plain fields of an object built (not saved) by its factory, plus `tenant`."""
+    model = route.model
+    relations = {f.name: None for f in model._meta.concrete_fields if f.is_relation}
+    built = factory_for(model).build(**relations)
+    serializer = route.viewset.serializer_class()
+    body = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or name == "tenant":
+            continue
+        try:
+            model_field = model._meta.get_field(field.source)
+        except Exception:
+            continue
+        if model_field.is_relation or not model_field.concrete or model_field.primary_key:
+            continue
+        value = getattr(built, model_field.attname)
+        if value is None or value == "":
+            continue
+        body[name] = value
+    if tenant_code is not None and "tenant" in serializer.fields:
+        body["tenant"] = tenant_code
+    return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+
+
+def row(obj):
+    """The object's row as the database holds it now (None once deleted)."""
+    return type(obj)._default_manager.filter(pk=obj.pk).values().first()
+
+
+# --- responses --------------------------------------------------------------------------
+
+
+def body_text(response):
+    """The body as text, streamed or not (read once, then kept on the response)."""
+    text = getattr(response, "_matrix_text", None)
+    if text is None:
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        text = response._matrix_text = raw.decode()
+    return text
+
+
+def csv_rows(response):
+    """The CSV body as (header, list of row dicts)."""
+    reader = csv.DictReader(io.StringIO(body_text(response)))
+    rows = list(reader)
+    return reader.fieldnames, rows
+
+
+def assert_error(response, status, code):
+    """An error answer: the status, JSON, and exactly {"error": {"code", "message", ...}}."""
+    assert response.status_code == status, (response.status_code, body_text(response)[:500])
+    if response.request["REQUEST_METHOD"] == "HEAD":
+        return  # a HEAD answer has no body to check
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = json.loads(body_text(response))
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert isinstance(error, dict), body
+    assert isinstance(error.get("code"), str) and isinstance(error.get("message"), str), body
+    assert error["message"], body
+    assert error["code"] == code, body
+
+
+# --- leaks ------------------------------------------------------------------------------
+
+
+def identifying_values(route, obj):
+    """The values that would tell a caller this object exists: its search fields, unique
+    fields and secrets, where the value is text that no other row of the table has."""
+    model = type(obj)
+    names = {name.lstrip("^=@$") for name in getattr(route.viewset, "search_fields", ())}
+    names.update(f.name for f in model._meta.concrete_fields if f.unique and not f.primary_key)
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint):
+            names.update(constraint.fields)
+    names.update(getattr(route.viewset.serializer_class.Meta, "secret_fields", ()))
+    values = {}
+    for name in names:
+        try:
+            field = model._meta.get_field(name)
+        except Exception:
+            continue
+        if field.is_relation or not field.concrete:
+            continue
+        value = getattr(obj, field.attname)
+        if not isinstance(value, str) or len(value) < 3:
+            continue
+        others = model._default_manager.exclude(pk=obj.pk).filter(**{field.attname: value})
+        if not others.exists():
+            values[name] = value
+    assert values, f"{model.__name__}: no identifying value to look for"
+    return values
+
+
+def assert_no_leak(response, values, sent=""):
+    """None of `values` appears in the body, except what the caller itself sent."""
+    text = body_text(response)
+    for name, value in values.items():
+        if value in sent:
+            continue  # echoing the caller's own input reveals nothing
+        pattern = rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])"
+        assert not re.search(pattern, text), f"the answer reveals {name}={value!r}: {text[:500]}"
+
+
+# --- the whole database -----------------------------------------------------------------
+
+# Columns that record a read, not a write (an API key's last use).
+VOLATILE = {("apikeys", "apikey"): {"last_used_at"}}
+
+
+def snapshot():
+    """Every row of every table, to prove that a refused request wrote nothing."""
+    state = {}
+    for model in apps.get_models():
+        volatile = VOLATILE.get((model._meta.app_label, model._meta.model_name), set())
+        rows = model._default_manager.order_by("pk").values()
+        state[model._meta.label] = [{k: v for k, v in r.items() if k not in volatile} for r in rows]
+    return state

@@ -1,0 +1,89 @@
+"""The API docs pages in a real browser (Playwright driving Debian's Chromium): they render
+the schema from this server alone and make no request to any other host.
+
+The server is reached under a public-looking name, not localhost: Swagger UI, for one,
+only calls home (its online validator badge) when the schema is not on localhost.
+"""
+
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HOST = "docs.pbx.test"  # resolved to the live server by Chromium itself
+
+PAGES = {
+    "swagger-ui": ("/api/docs/", ".opblock"),  # one block per operation, once the schema is in
+    "redoc": ("/api/redoc/", "[role=menuitem]"),  # one menu item per tag or operation
+}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        message = "Chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright runs an event loop
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize(("path", "rendered"), PAGES.values(), ids=PAGES.keys())
+def test_the_docs_page_renders_with_no_request_to_another_host(
+    chromium, live_server, settings, path, rendered
+):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, HOST]
+    base = f"http://{HOST}:{urlsplit(live_server.url).port}"
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    outside, local = [], []
+
+    def only_this_server(route):
+        if urlsplit(route.request.url).hostname == HOST:
+            local.append(route.request.url)
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    attempted, blocked_by_policy = [], set()
+    page.on("request", lambda request: attempted.append(request.url))
+    page.on(
+        "requestfailed",
+        lambda request: request.failure == "csp" and blocked_by_policy.add(request.url),
+    )
+    try:
+        page.route("**/*", only_this_server)
+        response = page.goto(base + path)
+        assert response.status == 200
+        page.wait_for_selector(rendered)
+        page.wait_for_load_state("networkidle")
+    finally:
+        context.close()
+    assert outside == [], "requests left for other hosts"
+    # The page's Content-Security-Policy may stop an attempt inside the browser: it never
+    # reaches the network (nor the check above). Any other attempt is a failure.
+    unblocked = [
+        url
+        for url in attempted
+        if urlsplit(url).hostname not in (HOST, None) and url not in blocked_by_policy
+    ]
+    assert unblocked == []
+    assert any("/api/schema/" in url for url in local), "the page did not load the schema"
