@@ -143,8 +143,8 @@ def identifying_values(route, obj):
 
 
 def assert_no_leak(response, values, sent=""):
-    """None of `values` appears in the body, except what the caller itself sent."""
-    text = body_text(response)
+    """None of `values` appears in the body or the headers, except what the caller sent."""
+    text = body_text(response) + "\n" + "\n".join(f"{k}: {v}" for k, v in response.items())
     for name, value in values.items():
         if value in sent:
             continue  # echoing the caller's own input reveals nothing

@@ -210,14 +210,17 @@ def test_naming_another_tenant_by_id_answers_tenant_not_found(tenant_bound_calle
 CREATING_LISTS = routes_where(lambda r: r.is_tenant_owned and r.is_list and "POST" in r.methods)
 
 
-@pytest.mark.parametrize("where", ["query", "body"])
+@pytest.mark.parametrize("where", ["query", "body", "bulk-body"])
 @pytest.mark.parametrize("route", **CREATING_LISTS)
 def test_creating_in_another_tenant_answers_tenant_not_found(tenant_bound_caller, globex, route, where):
     count = route.model._default_manager.count()
     if where == "query":
         response = tenant_bound_caller.send("POST", route.url(), payload(route), tenant="GLOBEX")
-    else:
+    elif where == "body":
         response = tenant_bound_caller.send("POST", route.url(), payload(route, "GLOBEX"))
+    else:  # an array: the own tenant's object first, so that all or none is tested too
+        body = [payload(route, "ACME"), payload(route, "GLOBEX")]
+        response = tenant_bound_caller.send("POST", route.url(), body)
     assert_error(response, 404, "tenant_not_found")
     assert route.model._default_manager.count() == count
 
