@@ -154,12 +154,29 @@ class ChangeLog(models.Model):
         UPDATE = "update"
         DELETE = "delete"
 
+    # Written on every change of every object, so kept cheap to insert: no foreign key
+    # constraints (each would lock the tenant's or user's row at commit; the rows keep
+    # the code and name anyway, and Django still nulls the ids when those are deleted),
+    # and no index that another one already covers.
     time = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
     actor_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user is deleted.")
     api_key_prefix = models.CharField(max_length=16, blank=True)
     tenant = models.ForeignKey(
-        "tenants.Tenant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tenants.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # changelog_tenant_time covers it
     )
     tenant_code = models.CharField(max_length=32, blank=True, help_text="Kept if the tenant is deleted.")
     object_type = models.CharField(max_length=100)
@@ -169,7 +186,7 @@ class ChangeLog(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     changed_fields = models.JSONField(default=list, blank=True)
-    request_id = models.CharField(max_length=128, blank=True, db_index=True)
+    request_id = models.CharField(max_length=128, blank=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     source = models.CharField(max_length=100, blank=True, help_text="api, admin, or command:<name>")
 
@@ -178,6 +195,8 @@ class ChangeLog(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id", "-time"], name="changelog_object"),
             models.Index(fields=["tenant", "-time"], name="changelog_tenant_time"),
+            # Exact match only: db_index=True would add a second, LIKE-able index on PostgreSQL.
+            models.Index(fields=["request_id"], name="changelog_request"),
         ]
 
     def __str__(self):
