@@ -6,3 +6,9 @@ class PbxConfig(AppConfig):
 
     name = "pbx"
     verbose_name = "PBX kernel"
+
+    def ready(self):
+        from pbx import destinations
+
+        # Targets that are not objects: the call ends here.
+        destinations.register_target("HANGUP", label=lambda _: "Hang up")

@@ -145,6 +145,35 @@ def register_dialplan_holder(model):
     post_delete.connect(_release_number, sender=model, dispatch_uid=f"dialplan-{model._meta.label_lower}")
 
 
+class Destination(models.Model):
+    """One target in one slot of one owner (DESIGN.md section 5): the DID's `DID` slot
+    sends calls to `EXT-101`. Apps register owners and target types with
+    `pbx.destinations`; this table knows them only by name."""
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    owner_type = models.CharField(max_length=100, help_text="The owner model, e.g. extensions.extension.")
+    owner_id = models.BigIntegerField()
+    slot = models.CharField(max_length=64)
+    position = models.PositiveSmallIntegerField()
+    target_type = models.CharField(max_length=32, help_text="EXT, VOICEMAIL, HANGUP ...")
+    target_id = models.BigIntegerField(null=True, blank=True, help_text="Empty for HANGUP and the like.")
+
+    class Meta:
+        ordering = ["owner_type", "owner_id", "slot", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_type", "owner_id", "slot", "position"], name="destination_unique_position"
+            )
+        ]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="destination_target")]
+
+    def __str__(self):
+        target = self.target_type if self.target_id is None else f"{self.target_type}-{self.target_id}"
+        return f"{self.owner_type}:{self.owner_id} {self.slot}[{self.position}] -> {target}"
+
+
 class ChangeLog(models.Model):
     """One create, update or delete of one object, written in the same transaction as the
     change (DESIGN.md section 6), whichever door it came through: API, admin or command."""
