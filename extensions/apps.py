@@ -11,3 +11,7 @@ class ExtensionsConfig(AppConfig):
         from pbx.models import register_dialplan_holder
 
         register_dialplan_holder(Extension)
+        # The extension's own target type and slots (EXT-BUSY ...): see extensions/destinations.py.
+        from extensions import destinations
+
+        destinations.register()

@@ -107,6 +107,10 @@ def snapshot(instance):
         data[name] = _json_value(value)
     if describe := _snapshot_extras.get(instance._meta.label_lower):
         data.update(describe(instance))
+    # Destinations are rows of their own; the API's serializer puts the slots it read or
+    # wrote on the instance (pbx.api.serializers), so a change of slots is a change too.
+    if (slots := instance.__dict__.get("_pbx_destinations")) is not None:
+        data["destinations"] = slots
     return data
 
 

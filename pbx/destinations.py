@@ -311,14 +311,16 @@ def _same_tenant_or_global(tenant_id):
     return Q(tenant_id=tenant_id) | Q(tenant__isnull=True)
 
 
-def write(owner_instance, cleaned):
+def write(owner_instance, cleaned, *, replace_all=False):
     """Replace the slots in `cleaned` (from clean()) on a saved owner; macros are
-    resolved now that the owner exists. Other slots are left as they are."""
+    resolved now that the owner exists. Other slots are kept, or with `replace_all`
+    (a PUT) emptied. Returns the slots written as {slot: ["EXT-101", ...]}."""
     owner = owner_slots(type(owner_instance))
     owner_type = owner_instance._meta.label_lower
-    Destination.objects.filter(
-        owner_type=owner_type, owner_id=owner_instance.pk, slot__in=list(cleaned)
-    ).delete()
+    existing = Destination.objects.filter(owner_type=owner_type, owner_id=owner_instance.pk)
+    if not replace_all:
+        existing = existing.filter(slot__in=list(cleaned))
+    existing.delete()
     rows, written = [], {}
     for slot, parsed in cleaned.items():
         written[slot] = []

@@ -69,6 +69,11 @@ class TenantNotFound(ApiError):
     status_code, default_code, default_detail = 404, "tenant_not_found", "Tenant not found."
 
 
+class InvalidDestination(ApiError):
+    status_code, default_code = 400, "invalid_destination"
+    default_detail = "A destination is invalid: see fields.destinations."
+
+
 class MissingTenant(ApiError):
     status_code, default_code = 400, "missing_tenant"
     default_detail = (

@@ -26,7 +26,9 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import ISO_8601
 
-from pbx.api.exceptions import NumberInUse
+from pbx import destinations
+from pbx.api.destinations import DestinationsField, ReferencedByField
+from pbx.api.exceptions import InvalidDestination, NumberInUse
 from pbx.api.scope import scope_of
 from pbx.models import DialplanNumber
 
@@ -142,6 +144,11 @@ class PbxModelSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         if getattr(self.Meta, "change_logged", True):
             fields["history"] = HistoryField()
+        if not self._in_list:
+            if destinations.owner_slots(self.Meta.model) is not None:
+                fields["destinations"] = DestinationsField()
+            if destinations.is_target(self.Meta.model):
+                fields["referenced_by"] = ReferencedByField()
         request = self.context.get("request")
         if request is not None and request.method in SAFE_METHODS:
             wanted = request.query_params.get("fields")
@@ -149,6 +156,12 @@ class PbxModelSerializer(serializers.ModelSerializer):
                 names = {name.strip() for name in wanted.split(",")}
                 fields = {name: field for name, field in fields.items() if name in names} or fields
         return fields
+
+    @property
+    def _in_list(self):
+        """Serializing a list (JSON page or CSV), where per-row extras cost queries per row."""
+        view = self.context.get("view")
+        return isinstance(self.parent, serializers.ListSerializer) or getattr(view, "action", None) == "list"
 
     @property
     def _may_see_secrets(self):
@@ -191,7 +204,30 @@ class PbxModelSerializer(serializers.ModelSerializer):
         aliases = getattr(self.Meta, "aliases", None)
         if aliases and isinstance(data, Mapping):
             data = apply_aliases(data, aliases)
+        owner = destinations.owner_slots(self.Meta.model)
+        if owner is not None and owner.shorthands and isinstance(data, Mapping):
+            data = self._expand_shorthands(data, owner.shorthands)
         return super().to_internal_value(data)
+
+    @staticmethod
+    def _expand_shorthands(data, shorthands):
+        """`{"onbusy": [...]}` means `{"destinations": {"EXT-BUSY": [...]}}` (seed 001)."""
+        data = data.dict() if hasattr(data, "dict") else dict(data)
+        sent = {name: data.pop(name) for name in list(data) if name in shorthands}
+        if not sent:
+            return data
+        slots = data.get("destinations")
+        slots = dict(slots) if isinstance(slots, Mapping) else {}
+        errors = {}
+        for name, value in sent.items():
+            slot = shorthands[name]
+            if slot in slots and slots[slot] != value:
+                errors[name] = [f"Conflicts with destinations.{slot}: send only one of them."]
+            slots[slot] = value
+        if errors:
+            raise serializers.ValidationError(errors)
+        data["destinations"] = slots
+        return data
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -202,12 +238,47 @@ class PbxModelSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError(
                     {"tenant": ["An object cannot move to another tenant: delete and recreate it."]}
                 )
+        if "destinations" in self.fields and not self.fields["destinations"].read_only:
+            self._validate_destinations(attrs)
         return attrs
 
+    def _validate_destinations(self, attrs):
+        """Check the slots sent against the owner's tenant; 400 invalid_destination names
+        each bad item. The current values ride on the instance for the change log."""
+        sent = attrs.pop("_destinations", None)
+        replace_all = self.instance is not None and not self.partial
+        if sent is None and not replace_all:
+            return
+        tenant = attrs.get("tenant") or getattr(self.instance, "tenant", None)
+        cleaned, errors = destinations.clean(self.Meta.model, getattr(tenant, "pk", None), sent or {})
+        if errors:
+            raise InvalidDestination(
+                "Some destinations are invalid: "
+                + "; ".join(f"{slot}: {' '.join(e)}" for slot, e in errors.items()),
+                fields={"destinations": errors},
+            )
+        if self.instance is not None:
+            self.instance._pbx_destinations = destinations.current(
+                self.instance, None if replace_all else cleaned
+            )
+        attrs["_destinations"] = (cleaned, replace_all)
+
+    def create(self, validated_data):
+        sent = validated_data.pop("_destinations", None)
+        instance = super().create(validated_data)
+        if sent is not None:
+            instance._pbx_destinations = destinations.write(instance, sent[0])
+        return instance
+
     def update(self, instance, validated_data):
+        sent = validated_data.pop("_destinations", None)
         if not self.partial:
             validated_data = {**self._defaults_for_omitted(validated_data), **validated_data}
-        return super().update(instance, validated_data)
+        instance = super().update(instance, validated_data)
+        if sent is not None:
+            cleaned, replace_all = sent
+            instance._pbx_destinations = destinations.write(instance, cleaned, replace_all=replace_all)
+        return instance
 
     def _defaults_for_omitted(self, validated_data):
         """PUT replaces the whole object: writable fields it leaves out go back to their

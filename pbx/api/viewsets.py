@@ -18,10 +18,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apikeys import roles
-from pbx import changelog
+from pbx import changelog, destinations
 from pbx.api.concurrency import check_if_match, etag_of, idempotent, not_modified
 from pbx.api.exceptions import (
     ApiError,
+    InUse,
     MissingTenant,
     MultipleObjectsFound,
     NotFound,
@@ -223,8 +224,28 @@ class PbxViewSet(viewsets.ModelViewSet):
     def delete_object(self, instance):
         """Delete one object and log it; every delete of the kernel passes here."""
         with transaction.atomic():
+            self.release_referrers(instance)
             changelog.record(instance, changelog.DELETE, changelog.snapshot(instance))
             instance.delete()
+
+    def release_referrers(self, instance):
+        """An object that destinations or member lists point at is not deleted from under
+        them: 409 in_use, listing the referrers, unless `?force=true`, which removes those
+        references in the same transaction (DESIGN.md section 5)."""
+        if not destinations.is_target(type(instance)):
+            return
+        referrers = destinations.referrers_of(instance)
+        if not referrers:
+            return
+        if self.request.query_params.get("force", "").lower() not in ("true", "1", "yes"):
+            listed = ", ".join(f"{r['label']} ({r['slot']})" for r in referrers[:10])
+            more = f" and {len(referrers) - 10} more" if len(referrers) > 10 else ""
+            raise InUse(
+                f"{instance._meta.verbose_name.capitalize()} {instance} is used by {listed}{more}: "
+                "change those first, or add ?force=true to remove the references.",
+                referrers=referrers,
+            )
+        destinations.release(instance)
 
     # --- bulk ---------------------------------------------------------------------------
 
