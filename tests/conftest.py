@@ -13,6 +13,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apikeys import roles
+from tests.chromium import launch_chromium
 from tests.factories import ApiKeyFactory, TenantFactory, UserFactory
 
 
@@ -23,6 +24,20 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium under Playwright (tests/chromium.py), shared by the session."""
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests make hundreds of users; PBKDF2 would spend most of their time hashing
+    passwords that no test guesses."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

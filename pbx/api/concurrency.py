@@ -18,18 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
-from pbx.api.exceptions import ApiError
+from pbx.api.exceptions import ApiError, IdempotencyKeyReused, PreconditionFailed
 from pbx.models import IdempotencyKey
-
-
-class IdempotencyKeyReused(ApiError):
-    status_code, default_code = 409, "idempotency_key_reused"
-    default_detail = "This Idempotency-Key was used with a different request body: use a new key."
-
-
-class PreconditionFailed(ApiError):
-    status_code, default_code = 412, "precondition_failed"
-    default_detail = "The object changed since you read it (If-Match does not match): read it again."
 
 
 def etag_of(data):

@@ -104,6 +104,16 @@ class Conflict(ApiError):
     default_detail = "The request conflicts with the current state of the object."
 
 
+class IdempotencyKeyReused(ApiError):
+    status_code, default_code = 409, "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was used with a different request body: use a new key."
+
+
+class PreconditionFailed(ApiError):
+    status_code, default_code = 412, "precondition_failed"
+    default_detail = "The object changed since you read it (If-Match does not match): read it again."
+
+
 class PayloadTooLarge(ApiError):
     status_code, default_code = 413, "payload_too_large"
 

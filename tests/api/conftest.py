@@ -8,13 +8,6 @@ from django.utils import timezone
 from tests.factories import ApiKeyFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The matrices make hundreds of users; PBKDF2 would spend most of their time hashing
-    passwords that no test here guesses."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def acme_admin_global_key(acme_admin):
     """A global key of ACME's minor admin: it reaches the owner's tenants (ACME only)."""

@@ -5,14 +5,13 @@ The server is reached under a public-looking name, not localhost: Swagger UI, fo
 only calls home (its online validator badge) when the schema is not on localhost.
 """
 
-import os
-import shutil
 from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HOST = "docs.pbx.test"  # resolved to the live server by Chromium itself
+from tests.chromium import DOCS_HOST
+
+HOST = DOCS_HOST  # resolved to the live server by Chromium itself (tests/chromium.py)
 
 PAGES = {
     "swagger-ui": ("/api/docs/", ".opblock"),  # one block per operation, once the schema is in
@@ -20,37 +19,13 @@ PAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        message = "Chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright runs an event loop
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
-    ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-        yield browser
-        browser.close()
-
-
 @pytest.mark.parametrize(("path", "rendered"), PAGES.values(), ids=PAGES.keys())
 def test_the_docs_page_renders_with_no_request_to_another_host(
-    chromium, live_server, settings, path, rendered
+    browser, live_server, settings, path, rendered
 ):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, HOST]
     base = f"http://{HOST}:{urlsplit(live_server.url).port}"
-    context = chromium.new_context()
+    context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(20000)
     outside, local = [], []
