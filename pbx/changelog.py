@@ -107,10 +107,9 @@ def snapshot(instance):
         data[name] = _json_value(value)
     if describe := _snapshot_extras.get(instance._meta.label_lower):
         data.update(describe(instance))
-    # Destinations are rows of their own; the API's serializer puts the slots it read or
-    # wrote on the instance (pbx.api.serializers), so a change of slots is a change too.
-    if (slots := instance.__dict__.get("_pbx_destinations")) is not None:
-        data["destinations"] = slots
+    # Destinations and tags are rows of their own; the API's serializer puts the values
+    # it read or wrote on the instance (pbx.api.serializers), so changing them is a change.
+    data.update(instance.__dict__.get("_pbx_relations", {}))
     return data
 
 

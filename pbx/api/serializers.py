@@ -137,6 +137,12 @@ class TenantField(serializers.Field):
         return scope_of(self.context["request"]).tenant(value)
 
 
+def _relations(instance):
+    """Values kept in rows of their own (destinations, tags) that the change log's
+    snapshots should show: the serializer records what it read before and wrote after."""
+    return instance.__dict__.setdefault("_pbx_relations", {})
+
+
 class PbxModelSerializer(serializers.ModelSerializer):
     """Base of every resource's serializer (see the module docstring)."""
 
@@ -258,16 +264,15 @@ class PbxModelSerializer(serializers.ModelSerializer):
                 fields={"destinations": errors},
             )
         if self.instance is not None:
-            self.instance._pbx_destinations = destinations.current(
-                self.instance, None if replace_all else cleaned
-            )
+            current = destinations.current(self.instance, None if replace_all else cleaned)
+            _relations(self.instance)["destinations"] = current
         attrs["_destinations"] = (cleaned, replace_all)
 
     def create(self, validated_data):
         sent = validated_data.pop("_destinations", None)
         instance = super().create(validated_data)
         if sent is not None:
-            instance._pbx_destinations = destinations.write(instance, sent[0])
+            _relations(instance)["destinations"] = destinations.write(instance, sent[0])
         return instance
 
     def update(self, instance, validated_data):
@@ -277,7 +282,8 @@ class PbxModelSerializer(serializers.ModelSerializer):
         instance = super().update(instance, validated_data)
         if sent is not None:
             cleaned, replace_all = sent
-            instance._pbx_destinations = destinations.write(instance, cleaned, replace_all=replace_all)
+            written = destinations.write(instance, cleaned, replace_all=replace_all)
+            _relations(instance)["destinations"] = written
         return instance
 
     def _defaults_for_omitted(self, validated_data):
