@@ -11,6 +11,7 @@ from django.db import transaction
 
 from apikeys import roles
 from pbx import changelog
+from pbx.api import tags
 from pbx.models import ChangeLog
 from tenants.models import Membership
 
@@ -78,6 +79,7 @@ class RoleAwareAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         with changelog.change_context(actor=request.user, source="admin"):
             changelog.record(obj, changelog.DELETE, changelog.snapshot(obj))
+            tags.forget(obj)
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):

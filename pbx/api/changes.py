@@ -45,6 +45,7 @@ class ChangeLogSerializer(PbxModelSerializer):
         ]
         read_only_fields = fields
         change_logged = False
+        taggable = False
 
 
 class ChangeLogFilterSet(PbxFilterSet):

@@ -10,7 +10,10 @@ import django_filters.rest_framework
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django_filters.widgets import QueryArrayWidget
 from rest_framework import filters
+
+from pbx.api import tags
 
 STRING_LOOKUPS = ["exact", "iexact", "startswith", "istartswith", "contains", "icontains"]
 NUMBER_LOOKUPS = ["exact", "gt", "gte", "lt", "lte"]
@@ -45,8 +48,28 @@ class IdInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     """`?id=1,2,3`."""
 
 
+class TagFilter(django_filters.Filter):
+    """`?tag=vip` (repeatable: `?tag=vip&tag=lobby` keeps rows carrying both)."""
+
+    field_class = forms.MultipleChoiceField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", QueryArrayWidget)
+        kwargs.setdefault("label", "tag names; repeat for objects carrying all of them")
+        super().__init__(**kwargs)
+
+    @property
+    def field(self):
+        field = super().field
+        field.valid_value = lambda value: True  # any name: an unknown tag just matches nothing
+        return field
+
+    def filter(self, queryset, value):
+        return tags.filter_by_tags(queryset, [name.strip().lower() for name in value]) if value else queryset
+
+
 class PbxFilterSet(django_filters.rest_framework.FilterSet):
-    """Base FilterSet: `id` (one or several, `?id=1,2`), strict booleans, and timestamps.
+    """Base FilterSet: `id` (one or several, `?id=1,2`), `tag`, strict booleans, and timestamps.
 
     Subclasses list their fields with lookups in Meta.fields, e.g.
     `{"number": STRING_LOOKUPS, "enabled": ["exact"], **TIMESTAMP_FIELDS}`.
@@ -58,6 +81,7 @@ class PbxFilterSet(django_filters.rest_framework.FilterSet):
     }
 
     id = IdInFilter(field_name="id", lookup_expr="in", label="ids, comma-separated")
+    tag = TagFilter()
 
 
 TIMESTAMP_FIELDS = {"created_at": TIME_LOOKUPS, "updated_at": TIME_LOOKUPS}

@@ -27,6 +27,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import ISO_8601
 
 from pbx import destinations
+from pbx.api import tags
 from pbx.api.destinations import DestinationsField, ReferencedByField
 from pbx.api.exceptions import InvalidDestination, NumberInUse
 from pbx.api.scope import scope_of
@@ -150,6 +151,8 @@ class PbxModelSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         if getattr(self.Meta, "change_logged", True):
             fields["history"] = HistoryField()
+        if getattr(self.Meta, "taggable", True):
+            fields["tags"] = tags.TagsField()
         if not self._in_list:
             if destinations.owner_slots(self.Meta.model) is not None:
                 fields["destinations"] = DestinationsField()
@@ -246,7 +249,18 @@ class PbxModelSerializer(serializers.ModelSerializer):
                 )
         if "destinations" in self.fields and not self.fields["destinations"].read_only:
             self._validate_destinations(attrs)
+        if "tags" in self.fields:
+            self._validate_tags(attrs)
         return attrs
+
+    def _validate_tags(self, attrs):
+        """PATCH replaces the tags only when sent; PUT (and creation) also when left out."""
+        names = attrs.pop("_tags", None)
+        if names is None and (self.instance is None or self.partial):
+            return
+        if self.instance is not None:
+            _relations(self.instance)["tags"] = tags.names_of(self.instance)
+        attrs["_tags"] = names or []
 
     def _validate_destinations(self, attrs):
         """Check the slots sent against the owner's tenant; 400 invalid_destination names
@@ -270,13 +284,17 @@ class PbxModelSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         sent = validated_data.pop("_destinations", None)
+        tag_names = validated_data.pop("_tags", None)
         instance = super().create(validated_data)
         if sent is not None:
             _relations(instance)["destinations"] = destinations.write(instance, sent[0])
+        if tag_names:
+            _relations(instance)["tags"] = tags.assign(instance, tag_names)
         return instance
 
     def update(self, instance, validated_data):
         sent = validated_data.pop("_destinations", None)
+        tag_names = validated_data.pop("_tags", None)
         if not self.partial:
             validated_data = {**self._defaults_for_omitted(validated_data), **validated_data}
         instance = super().update(instance, validated_data)
@@ -284,6 +302,8 @@ class PbxModelSerializer(serializers.ModelSerializer):
             cleaned, replace_all = sent
             written = destinations.write(instance, cleaned, replace_all=replace_all)
             _relations(instance)["destinations"] = written
+        if tag_names is not None:
+            _relations(instance)["tags"] = tags.assign(instance, tag_names)
         return instance
 
     def _defaults_for_omitted(self, validated_data):

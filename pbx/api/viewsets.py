@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from apikeys import roles
 from pbx import changelog, destinations
+from pbx.api import tags
 from pbx.api.concurrency import check_if_match, etag_of, idempotent, not_modified
 from pbx.api.exceptions import (
     ApiError,
@@ -64,7 +65,11 @@ class PbxViewSet(viewsets.ModelViewSet):
     # --- reading ------------------------------------------------------------------------
 
     def get_queryset(self):
-        return self.scope_queryset(super().get_queryset())
+        queryset = self.scope_queryset(super().get_queryset())
+        if getattr(self.get_serializer_class().Meta, "taggable", True):
+            # The tag names ride along with each row: no query per row, none per page.
+            queryset = queryset.annotate(scope_tags=tags.names_subquery(queryset.model))
+        return queryset
 
     def scope_queryset(self, queryset):
         if self.tenant_field is None:
@@ -226,6 +231,7 @@ class PbxViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             self.release_referrers(instance)
             changelog.record(instance, changelog.DELETE, changelog.snapshot(instance))
+            tags.forget(instance)
             instance.delete()
 
     def release_referrers(self, instance):
