@@ -161,6 +161,7 @@ class TenantScopedAdmin(RoleAwareAdmin):
             tenant_ids = tenant_ids_of(request.user)
             if tenant_ids is not None:
                 kwargs["queryset"] = db_field.related_model.objects.filter(pk__in=tenant_ids)
+                kwargs["required"] = True  # global objects (no tenant) are the platform's
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_list_filter(self, request):

@@ -30,6 +30,23 @@ class TenantOwnedModel(TimestampedModel):
         abstract = True
 
 
+class GlobalOrTenantModel(TimestampedModel):
+    """An object of one tenant, or a global one (no tenant) that every tenant reads and
+    only the platform writes (DESIGN.md section 2; pbx.api.global_objects)."""
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="%(app_label)s_%(class)s_set",
+        help_text="Empty for a global object.",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class NumberInUseError(Exception):
     """A dial-plan number is already held by another object of the same tenant."""
 

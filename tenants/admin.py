@@ -1,10 +1,22 @@
-"""Admin of tenants, resellers and memberships."""
+"""Admin of the tenants app: tenants, resellers, memberships, servers, user profiles,
+and each tenant's settings, variables, departments, locations and tags."""
 
 from django.contrib import admin
 from django.db.models import Count
 
-from pbx.admin import RoleAwareAdmin, tenant_ids_of
-from tenants.models import Membership, Reseller, Tenant
+from pbx.admin import RoleAwareAdmin, TenantScopedAdmin, tenant_ids_of
+from tenants.models import (
+    Department,
+    Location,
+    Membership,
+    Reseller,
+    Server,
+    Setting,
+    Tag,
+    Tenant,
+    TenantVariable,
+    UserProfile,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -80,3 +92,64 @@ class MembershipAdmin(RoleAwareAdmin):
     search_fields = ["user__username", "tenant__code"]
     autocomplete_fields = ["user"]
     list_select_related = ["user", "tenant"]
+
+
+@admin.register(Server)
+class ServerAdmin(RoleAwareAdmin):
+    """Switch servers (platform admins only)."""
+
+    platform_only = True
+    list_display = ["name", "address", "role", "enabled", "updated_at"]
+    list_filter = ["role", "enabled"]
+    search_fields = ["name", "address", "description"]
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(RoleAwareAdmin):
+    """User profiles (platform admins only)."""
+
+    platform_only = True
+    list_display = ["name", "reserved", "description", "updated_at"]
+    list_filter = ["reserved"]
+    search_fields = ["name", "description"]
+
+
+@admin.register(Setting)
+class SettingAdmin(TenantScopedAdmin):
+    """Settings; those without a tenant are global (platform admins only)."""
+
+    list_display = ["code", "value", "tenant", "updated_at"]
+    search_fields = ["code", "value", "description"]
+
+
+@admin.register(TenantVariable)
+class TenantVariableAdmin(TenantScopedAdmin):
+    """A tenant's variables."""
+
+    list_display = ["name", "value", "tenant", "updated_at"]
+    search_fields = ["name", "value"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(TenantScopedAdmin):
+    """A tenant's departments."""
+
+    list_display = ["name", "tenant", "description"]
+    search_fields = ["name", "description"]
+
+
+@admin.register(Location)
+class LocationAdmin(TenantScopedAdmin):
+    """A tenant's emergency locations."""
+
+    list_display = ["name", "city", "country", "emergency_caller_id", "tenant"]
+    list_filter = ["country"]
+    search_fields = ["name", "address_line1", "city", "postal_code"]
+
+
+@admin.register(Tag)
+class TagAdmin(TenantScopedAdmin):
+    """Tags; those without a tenant are global (platform admins only)."""
+
+    list_display = ["name", "color", "tenant", "description"]
+    search_fields = ["name", "description"]

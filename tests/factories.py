@@ -9,7 +9,18 @@ from apikeys import roles
 from apikeys.models import ApiKey
 from extensions.models import Extension
 from pbx.models import ChangeLog
-from tenants.models import Membership, Reseller, Tenant
+from tenants.models import (
+    Department,
+    Location,
+    Membership,
+    Reseller,
+    Server,
+    Setting,
+    Tag,
+    Tenant,
+    TenantVariable,
+    UserProfile,
+)
 
 
 class ResellerFactory(factory.django.DjangoModelFactory):
@@ -100,6 +111,73 @@ class ChangeLogFactory(factory.django.DjangoModelFactory):
     after = factory.LazyAttribute(lambda row: {"name": row.object_label})
 
 
+class ServerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Server
+
+    name = factory.Sequence(lambda n: f"pbx-{n:03d}")
+    address = factory.Sequence(lambda n: f"pbx{n}.voice.example.net")
+
+
+class UserProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UserProfile
+
+    name = factory.Sequence(lambda n: f"Profile {n}")
+    privileges = ["extensions.view", "own.voicemail"]
+
+
+class SettingFactory(factory.django.DjangoModelFactory):
+    """A tenant's setting (pass tenant=None for a global one)."""
+
+    class Meta:
+        model = Setting
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = factory.Sequence(lambda n: f"SETTING_{n}")
+    value = factory.Sequence(lambda n: f"value {n}")
+
+
+class TenantVariableFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TenantVariable
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"VAR_{n}")
+    value = factory.Sequence(lambda n: f"value {n}")
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Department {n}")
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Office {n}")
+    address_line1 = factory.Sequence(lambda n: f"{n} Main Street")
+    city = "Springfield"
+    country = "US"
+    emergency_caller_id = factory.Sequence(lambda n: f"+1555{n:07d}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    """A tenant's tag (pass tenant=None for a global one)."""
+
+    class Meta:
+        model = Tag
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"tag-{n}")
+    color = "#1f77b4"
+
+
 FACTORIES = {
     ChangeLog: ChangeLogFactory,
     Reseller: ResellerFactory,
@@ -108,4 +186,11 @@ FACTORIES = {
     Membership: MembershipFactory,
     ApiKey: ApiKeyFactory,
     Extension: ExtensionFactory,
+    Server: ServerFactory,
+    UserProfile: UserProfileFactory,
+    Setting: SettingFactory,
+    TenantVariable: TenantVariableFactory,
+    Department: DepartmentFactory,
+    Location: LocationFactory,
+    Tag: TagFactory,
 }

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from apikeys import roles
 from apikeys.models import ApiKey, validate_cidrs
 from pbx.api.serializers import PbxModelSerializer, TenantField
-from tenants.models import Membership, Tenant
+from tenants.models import Membership, Tenant, UserProfile, UserProfileAssignment
 
 User = get_user_model()
 
@@ -112,6 +112,13 @@ class UserSerializer(PbxModelSerializer):
         required=False,
         help_text="Codes of the tenants the user belongs to.",
     )
+    profile = serializers.PrimaryKeyRelatedField(
+        queryset=UserProfile.objects.all(),
+        required=False,
+        allow_null=True,
+        source="profile.profile",
+        help_text="Id of the user's main user profile (seed 001 profile_id).",
+    )
 
     class Meta:
         model = User
@@ -124,13 +131,20 @@ class UserSerializer(PbxModelSerializer):
             "password",
             "role",
             "tenants",
+            "profile",
             "is_active",
             "is_staff",
             "last_login",
             "date_joined",
         ]
         read_only_fields = ["last_login", "date_joined"]
-        aliases = {"us_username": "username", "us_password": "password"}
+        aliases = {
+            "us_username": "username",
+            "us_password": "password",
+            "profile_id": "profile",
+            "us_up_id": "profile",
+            "userprofile_id": "profile",
+        }
 
     def to_representation(self, user):
         data = super().to_representation(user)
@@ -160,7 +174,11 @@ class UserSerializer(PbxModelSerializer):
                 raise serializers.ValidationError({"password": error.messages}) from None
         return attrs
 
-    def _apply(self, user, role, tenants, password):
+    def _apply(self, user, role, tenants, password, profile=serializers.empty):
+        if profile is not serializers.empty:
+            UserProfileAssignment.objects.filter(user=user).delete()
+            if profile is not None:
+                UserProfileAssignment.objects.create(user=user, profile=profile)
         if password is not None:
             user.set_password(password)
             user.save(update_fields=["password"])
@@ -181,19 +199,24 @@ class UserSerializer(PbxModelSerializer):
         role = validated_data.pop("role", None)
         tenants = validated_data.pop("tenants", [])
         password = validated_data.pop("password", None)
+        profile = validated_data.pop("profile", {}).get("profile")
         user = User(**validated_data)
         user.set_unusable_password()
         user.save()
-        return self._apply(user, role, tenants, password)
+        return self._apply(user, role, tenants, password, profile)
 
     def update(self, user, validated_data):
         role = validated_data.pop("role", serializers.empty)
         tenants = validated_data.pop("tenants", None)
         password = validated_data.pop("password", None)
+        profile = validated_data.pop("profile", {"profile": serializers.empty})["profile"]
         user = super().update(user, validated_data)
-        if role is serializers.empty and not self.partial:
-            role = None  # PUT without a role clears it, as PUT does for every field
-        return self._apply(user, role, tenants if tenants is not None or self.partial else [], password)
+        if not self.partial:
+            # PUT without a role or profile clears it, as PUT does for every field.
+            role = None if role is serializers.empty else role
+            profile = None if profile is serializers.empty else profile
+        tenants = tenants if tenants is not None or self.partial else []
+        return self._apply(user, role, tenants, password, profile)
 
 
 class LoginSerializer(serializers.Serializer):

@@ -107,6 +107,7 @@ class UserViewSet(PbxViewSet):
 
     queryset = (
         User.objects.annotate(role_name=roles.strongest_role_subquery("pk"))
+        .select_related("profile")
         .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("tenant")))
         .order_by("username")
     )

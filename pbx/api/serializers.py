@@ -247,11 +247,35 @@ class PbxModelSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError(
                     {"tenant": ["An object cannot move to another tenant: delete and recreate it."]}
                 )
+        self._validate_unique_per_tenant(attrs)
         if "destinations" in self.fields and not self.fields["destinations"].read_only:
             self._validate_destinations(attrs)
         if "tags" in self.fields:
             self._validate_tags(attrs)
         return attrs
+
+    def _validate_unique_per_tenant(self, attrs):
+        """Meta.unique_per_tenant: fields unique within the object's tenant (or among global
+        objects), checked here so the caller hears which value is taken; the database's
+        constraint still decides races (409 conflict)."""
+        names = getattr(self.Meta, "unique_per_tenant", ())
+        if not names:
+            return
+        model = self.Meta.model
+        tenant = attrs["tenant"] if "tenant" in attrs else getattr(self.instance, "tenant", None)
+        errors = {}
+        for name in names:
+            value = attrs.get(name, getattr(self.instance, name, None))
+            if value in (None, ""):
+                continue
+            taken = model._default_manager.filter(**{name: value, "tenant": tenant})
+            if self.instance is not None:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                where = f"tenant {tenant.code}" if tenant is not None else "the global objects"
+                errors[name] = [f"{model._meta.verbose_name.capitalize()} {value} already exists in {where}."]
+        if errors:
+            raise serializers.ValidationError(errors)
 
     def _validate_tags(self, attrs):
         """PATCH replaces the tags only when sent; PUT (and creation) also when left out."""
@@ -282,29 +306,25 @@ class PbxModelSerializer(serializers.ModelSerializer):
             _relations(self.instance)["destinations"] = current
         attrs["_destinations"] = (cleaned, replace_all)
 
-    def create(self, validated_data):
-        sent = validated_data.pop("_destinations", None)
-        tag_names = validated_data.pop("_tags", None)
-        instance = super().create(validated_data)
-        if sent is not None:
-            _relations(instance)["destinations"] = destinations.write(instance, sent[0])
-        if tag_names:
-            _relations(instance)["tags"] = tags.assign(instance, tag_names)
-        return instance
-
-    def update(self, instance, validated_data):
-        sent = validated_data.pop("_destinations", None)
-        tag_names = validated_data.pop("_tags", None)
-        if not self.partial:
-            validated_data = {**self._defaults_for_omitted(validated_data), **validated_data}
-        instance = super().update(instance, validated_data)
+    def save(self, **kwargs):
+        # Destinations and tags are rows of their own, written once the object is saved,
+        # whatever create() or update() a subclass brings.
+        sent = self._validated_data.pop("_destinations", None)
+        tag_names = self._validated_data.pop("_tags", None)
+        creating = self.instance is None
+        instance = super().save(**kwargs)
         if sent is not None:
             cleaned, replace_all = sent
             written = destinations.write(instance, cleaned, replace_all=replace_all)
             _relations(instance)["destinations"] = written
-        if tag_names is not None:
+        if tag_names is not None and (tag_names or not creating):
             _relations(instance)["tags"] = tags.assign(instance, tag_names)
         return instance
+
+    def update(self, instance, validated_data):
+        if not self.partial:
+            validated_data = {**self._defaults_for_omitted(validated_data), **validated_data}
+        return super().update(instance, validated_data)
 
     def _defaults_for_omitted(self, validated_data):
         """PUT replaces the whole object: writable fields it leaves out go back to their
@@ -345,6 +365,14 @@ class NumberedSerializer(PbxModelSerializer):
                     f"Number {number} is already used by {holder.label}.", holder=holder.as_holder()
                 )
         return attrs
+
+
+class UpperCaseCharField(serializers.CharField):
+    """Text upper-cased on the way in, before the model's validators see it (codes such as
+    setting codes and ISO country codes, which callers send in any case)."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).upper()
 
 
 class DetailUrlField(serializers.HyperlinkedIdentityField):

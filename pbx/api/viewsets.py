@@ -11,7 +11,7 @@ module gives it, once for all:
 """
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.functional import cached_property
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -85,9 +85,14 @@ class PbxViewSet(viewsets.ModelViewSet):
         narrowed = self.request.query_params.get("tenant")
         if narrowed:
             return queryset.filter(**{f"{self.tenant_field}_id": self.scope.tenant(narrowed).pk})
-        if self.scope.tenant_ids is not None:
-            return queryset.filter(**{f"{self.tenant_field}_id__in": self.scope.tenant_ids})
-        return queryset
+        reach = self.reach_filter()
+        return queryset if reach is None else queryset.filter(reach)
+
+    def reach_filter(self):
+        """The rows the caller reaches when it names no tenant (None: all of them)."""
+        if self.scope.tenant_ids is None:
+            return None
+        return Q(**{f"{self.tenant_field}_id__in": self.scope.tenant_ids})
 
     def list(self, request, *args, **kwargs):
         if isinstance(request.accepted_renderer, CSVRenderer):

@@ -1,9 +1,25 @@
-"""Serializers of the platform objects: tenants and resellers."""
+"""Serializers of the tenants app: platform objects (tenants, resellers, servers, user
+profiles) and what a tenant configures about itself (settings, variables, departments,
+locations, tags)."""
 
 from rest_framework import serializers
 
-from pbx.api.serializers import PbxModelSerializer
-from tenants.models import Reseller, Tenant
+from pbx.api.global_objects import GlobalTenantField
+from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, UpperCaseCharField
+from tenants.models import (
+    PRIVILEGE_IDS,
+    PRIVILEGES,
+    Department,
+    Location,
+    Reseller,
+    Server,
+    Setting,
+    Tag,
+    Tenant,
+    TenantVariable,
+    UserProfile,
+)
+from tenants.models.configuration import country_validator, setting_code_validator
 
 
 class ResellerSerializer(PbxModelSerializer):
@@ -21,6 +37,12 @@ class TenantSerializer(PbxModelSerializer):
     reseller = serializers.PrimaryKeyRelatedField(
         queryset=Reseller.objects.all(), required=False, allow_null=True
     )
+    server = serializers.PrimaryKeyRelatedField(
+        queryset=Server.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of the switch server the tenant is placed on.",
+    )
 
     class Meta:
         model = Tenant
@@ -31,6 +53,7 @@ class TenantSerializer(PbxModelSerializer):
             "sip_domain",
             "enabled",
             "reseller",
+            "server",
             "created_at",
             "updated_at",
         ]
@@ -54,3 +77,159 @@ class TenantSerializer(PbxModelSerializer):
         if taken.exists():
             raise serializers.ValidationError(f"SIP domain {value} belongs to another tenant.")
         return value
+
+
+class ServerSerializer(PbxModelSerializer):
+    """A switch server (platform object)."""
+
+    url = DetailUrlField(view_name="server-detail")
+
+    class Meta:
+        model = Server
+        fields = [
+            "id",
+            "url",
+            "name",
+            "address",
+            "role",
+            "enabled",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class SettingSerializer(PbxModelSerializer):
+    """A setting: global (tenant null) or a tenant's, overriding the global one."""
+
+    url = DetailUrlField(view_name="setting-detail")
+    tenant = GlobalTenantField()
+    code = UpperCaseCharField(max_length=64, validators=[setting_code_validator])
+
+    class Meta:
+        model = Setting
+        fields = ["id", "url", "tenant", "code", "value", "description", "created_at", "updated_at"]
+        validators = []
+        unique_per_tenant = ["code"]
+        aliases = {"se_code": "code", "se_value": "value", "settingcode": "code", "settingvalue": "value"}
+
+
+class EffectiveSettingSerializer(serializers.Serializer):
+    """One entry of a tenant's merged settings."""
+
+    code = serializers.CharField()
+    value = serializers.CharField(allow_blank=True)
+    source = serializers.ChoiceField(choices=["tenant", "global"])
+    setting_id = serializers.IntegerField()
+
+
+class TenantVariableSerializer(PbxModelSerializer):
+    """A tenant's variable (seed 001 `tenantvariable`)."""
+
+    url = DetailUrlField(view_name="tenantvariable-detail")
+    tenant = TenantField()
+
+    class Meta:
+        model = TenantVariable
+        fields = ["id", "url", "tenant", "name", "value", "description", "created_at", "updated_at"]
+        validators = []
+        unique_per_tenant = ["name"]
+        aliases = {"variable_id": "name", "tv_al_id": "name", "tv_value": "value"}
+
+
+class DepartmentSerializer(PbxModelSerializer):
+    """A department of the tenant's company."""
+
+    url = DetailUrlField(view_name="department-detail")
+    tenant = TenantField()
+
+    class Meta:
+        model = Department
+        fields = ["id", "url", "tenant", "name", "description", "created_at", "updated_at"]
+        validators = []
+        unique_per_tenant = ["name"]
+
+
+class LocationSerializer(PbxModelSerializer):
+    """An emergency location."""
+
+    url = DetailUrlField(view_name="location-detail")
+    tenant = TenantField()
+    country = UpperCaseCharField(max_length=2, validators=[country_validator])
+
+    class Meta:
+        model = Location
+        fields = [
+            "id",
+            "url",
+            "tenant",
+            "name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "emergency_caller_id",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+        validators = []
+        unique_per_tenant = ["name"]
+
+
+class PrivilegeListField(serializers.ListField):
+    """Privileges by name, or by seed 001's numeric id; stored and returned as names."""
+
+    child = serializers.JSONField()
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            raise serializers.ValidationError("Send a list of privilege names or ids.")
+        names, unknown = [], []
+        for privilege in data:
+            if isinstance(privilege, dict):  # seed 001: {"ug_id": 12, "param1": ...}
+                privilege = privilege.get("ug_id", privilege.get("id", privilege.get("name")))
+            if isinstance(privilege, int) and not isinstance(privilege, bool) and privilege in PRIVILEGES:
+                names.append(PRIVILEGES[privilege])
+            elif isinstance(privilege, str) and privilege.isdigit() and int(privilege) in PRIVILEGES:
+                names.append(PRIVILEGES[int(privilege)])
+            elif isinstance(privilege, str) and privilege in PRIVILEGE_IDS:
+                names.append(privilege)
+            else:
+                unknown.append(str(privilege))
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown privileges: {', '.join(unknown)}. Known: {', '.join(sorted(PRIVILEGE_IDS))}."
+            )
+        return sorted(set(names))
+
+
+class UserProfileSerializer(PbxModelSerializer):
+    """A user profile: a named set of privileges (platform object)."""
+
+    url = DetailUrlField(view_name="userprofile-detail")
+    privileges = PrivilegeListField(required=False, help_text="Privilege names (or seed 001 ids).")
+
+    class Meta:
+        model = UserProfile
+        fields = ["id", "url", "name", "description", "privileges", "reserved", "created_at", "updated_at"]
+        aliases = {"up_name": "name", "up_reserved": "reserved", "up_description": "description"}
+
+
+class TagSerializer(PbxModelSerializer):
+    """A tag: a tenant's, or global."""
+
+    url = DetailUrlField(view_name="tag-detail")
+    tenant = GlobalTenantField()
+
+    class Meta:
+        model = Tag
+        fields = ["id", "url", "tenant", "name", "color", "description", "created_at", "updated_at"]
+        validators = []
+        unique_per_tenant = ["name"]
+        taggable = False  # tags on tags would only confuse
+
+    def validate_name(self, value):
+        return value.strip().lower()

@@ -1,4 +1,5 @@
-"""Tenants (one customer's phone system), the resellers that sell them, and memberships."""
+"""Tenants (one customer's phone system), the servers they run on, the resellers that
+sell them, and memberships."""
 
 import re
 
@@ -33,6 +34,35 @@ class Reseller(TimestampedModel):
         return self.name
 
 
+server_address_validator = RegexValidator(
+    r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*|[0-9a-f:.]+)$",
+    "Enter a host name or an IP address.",
+    flags=re.IGNORECASE,
+)
+
+
+class Server(TimestampedModel):
+    """A switch server tenants are placed on (a platform object, seed 000)."""
+
+    class Role(models.TextChoices):
+        PBX = "pbx", "PBX (calls and features)"
+        MEDIA = "media", "Media (recording, conferencing)"
+        PROXY = "proxy", "SIP proxy / session border controller"
+        REGISTRAR = "registrar", "Registrar"
+
+    name = models.CharField(max_length=100, unique=True)
+    address = models.CharField(max_length=253, validators=[server_address_validator])
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PBX)
+    enabled = models.BooleanField(default=True)
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class Tenant(TimestampedModel):
     """One customer's phone system: every tenant-owned object points here."""
 
@@ -52,6 +82,14 @@ class Tenant(TimestampedModel):
     enabled = models.BooleanField(default=True)
     reseller = models.ForeignKey(
         Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="tenants"
+    )
+    server = models.ForeignKey(
+        "tenants.Server",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tenants",
+        help_text="The switch server the tenant is placed on.",
     )
 
     class Meta:
@@ -80,50 +118,3 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.tenant}"
-
-
-tag_name_validator = RegexValidator(
-    r"^[a-z0-9][a-z0-9_.-]{0,49}$",
-    "Use up to 50 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.",
-)
-tag_color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour such as #1f77b4.")
-
-
-class Tag(TimestampedModel):
-    """A label that any object can carry (pbx/api/tags.py): a tenant's, for its objects,
-    or global (no tenant), for objects that have no tenant."""
-
-    tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="tags")
-    name = models.CharField(max_length=50, validators=[tag_name_validator])
-    color = models.CharField(max_length=7, blank=True, validators=[tag_color_validator])
-    description = models.CharField(max_length=255, blank=True)
-
-    class Meta:
-        ordering = ["tenant_id", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="tag_unique_name"),
-            models.UniqueConstraint(
-                fields=["name"], condition=models.Q(tenant__isnull=True), name="tag_unique_global_name"
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
-
-
-class TaggedObject(models.Model):
-    """One tag on one object of any app, named by its model's label and id, so that no
-    app needs a relation of its own. Written by the kernel (pbx/api/tags.py) only."""
-
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="assignments")
-    object_type = models.CharField(max_length=100, help_text="The model's label, e.g. extensions.extension.")
-    object_id = models.BigIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tag", "object_type", "object_id"], name="tagged_object_unique")
-        ]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="tagged_object")]
-
-    def __str__(self):
-        return f"{self.tag} on {self.object_type}:{self.object_id}"
