@@ -1,8 +1,22 @@
-"""Admin of extensions, scoped to the staff user's tenants."""
+"""Admin of the extensions app, scoped to the staff user's tenants."""
 
 from django.contrib import admin
 
-from extensions.models import Extension
+from extensions.models import (
+    ConferenceRoom,
+    Contact,
+    Device,
+    DeviceLine,
+    Extension,
+    FollowMe,
+    FollowMeEntry,
+    PagingGroup,
+    PagingGroupMember,
+    PickupGroup,
+    PickupGroupMember,
+    Voicemail,
+    WebCallWidget,
+)
 from pbx.admin import TenantScopedAdmin
 
 
@@ -54,3 +68,102 @@ class ExtensionAdmin(TenantScopedAdmin):
         ),
         ("Accounting", {"fields": ["mailbox", "toll_allow", "account_code"]}),
     ]
+
+
+class PickupGroupMemberInline(admin.TabularInline):
+    model = PickupGroupMember
+    extra = 0
+    raw_id_fields = ["extension"]
+
+
+class PagingGroupMemberInline(admin.TabularInline):
+    model = PagingGroupMember
+    extra = 0
+    raw_id_fields = ["extension"]
+
+
+class DeviceLineInline(admin.TabularInline):
+    model = DeviceLine
+    extra = 0
+    raw_id_fields = ["extension"]
+
+
+class FollowMeEntryInline(admin.TabularInline):
+    model = FollowMeEntry
+    extra = 0
+
+
+@admin.register(Voicemail)
+class VoicemailAdmin(TenantScopedAdmin):
+    """Voicemail boxes."""
+
+    list_display = ["mailbox", "name", "tenant", "email", "enabled"]
+    list_filter = ["enabled", "attach_audio"]
+    search_fields = ["mailbox", "name", "email"]
+    raw_id_fields = ["extension", "user"]
+
+
+@admin.register(Device)
+class DeviceAdmin(TenantScopedAdmin):
+    """Provisioned devices with their line keys."""
+
+    list_display = ["name", "mac_address", "vendor", "model", "tenant", "enabled"]
+    list_filter = ["vendor", "enabled"]
+    search_fields = ["name", "mac_address", "model"]
+    raw_id_fields = ["user"]
+    inlines = [DeviceLineInline]
+
+
+@admin.register(PickupGroup)
+class PickupGroupAdmin(TenantScopedAdmin):
+    """Pickup and call groups."""
+
+    list_display = ["name", "kind", "tenant"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    inlines = [PickupGroupMemberInline]
+
+
+@admin.register(PagingGroup)
+class PagingGroupAdmin(TenantScopedAdmin):
+    """Paging groups."""
+
+    list_display = ["number", "name", "duplex", "tenant"]
+    search_fields = ["number", "name"]
+    inlines = [PagingGroupMemberInline]
+
+
+@admin.register(ConferenceRoom)
+class ConferenceRoomAdmin(TenantScopedAdmin):
+    """Conference rooms."""
+
+    list_display = ["number", "name", "max_users", "record", "enabled", "tenant"]
+    list_filter = ["record", "enabled"]
+    search_fields = ["number", "name"]
+
+
+@admin.register(Contact)
+class ContactAdmin(TenantScopedAdmin):
+    """The company directory."""
+
+    list_display = ["last_name", "first_name", "company", "email", "department", "tenant"]
+    search_fields = ["first_name", "last_name", "company", "email"]
+    raw_id_fields = ["department"]
+
+
+@admin.register(FollowMe)
+class FollowMeAdmin(TenantScopedAdmin):
+    """Follow-me of extensions."""
+
+    list_display = ["extension", "enabled", "tenant"]
+    raw_id_fields = ["extension"]
+    inlines = [FollowMeEntryInline]
+
+
+@admin.register(WebCallWidget)
+class WebCallWidgetAdmin(TenantScopedAdmin):
+    """Web call widgets."""
+
+    list_display = ["name", "enabled", "tenant"]
+    search_fields = ["name"]
+    readonly_fields = ["token"]

@@ -7,10 +7,11 @@ class ExtensionsConfig(AppConfig):
     name = "extensions"
 
     def ready(self):
-        from extensions.models import Extension
+        from extensions.models import ConferenceRoom, Extension, PagingGroup
         from pbx.models import register_dialplan_holder
 
-        register_dialplan_holder(Extension)
+        for holder in (Extension, ConferenceRoom, PagingGroup):
+            register_dialplan_holder(holder)
         # The extension's own target type and slots (EXT-BUSY ...): see extensions/destinations.py.
         from extensions import destinations
 

@@ -1,10 +1,12 @@
-"""How extensions take part in destinations (DESIGN.md section 5): `EXT-<id>` as a
-target, and the slots an extension sends calls to when it is busy, does not answer or
-is not registered. Registered from ExtensionsConfig.ready()."""
+"""How the extensions app takes part in destinations (DESIGN.md section 5): its target
+types (`EXT`, `VOICEMAIL`, `CONFERENCE`, `PAGING`), the slots of extensions, voicemail
+boxes and web call widgets, and the member rows that keep an extension in use.
+Registered from ExtensionsConfig.ready()."""
 
 from pbx import changelog, destinations
 
 EXTENSION_SLOTS = ["EXT-BUSY", "EXT-NOANSWER", "EXT-UNAVAILABLE"]
+VOICEMAIL_SLOTS = ["VOICEMAIL-OPERATOR", "VOICEMAIL-FOLLOW", "VOICEMAIL-BROADCAST"]
 # Seed 001's `onbusy`; the other two follow its pattern.
 SHORTHANDS = {"onbusy": "EXT-BUSY", "onnoanswer": "EXT-NOANSWER", "onunavailable": "EXT-UNAVAILABLE"}
 
@@ -27,12 +29,22 @@ def same_number_voicemail(extension):
 
 
 def register():
-    from extensions.models import Extension
+    from extensions import models
 
-    destinations.register_target("EXT", Extension, label=lambda extension: extension.dialplan_label())
+    destinations.register_target("EXT", models.Extension, label=lambda extension: extension.dialplan_label())
+    destinations.register_target("VOICEMAIL", models.Voicemail, label=lambda box: f"voicemail {box}")
+    destinations.register_target(
+        "CONFERENCE", models.ConferenceRoom, label=lambda room: room.dialplan_label()
+    )
+    destinations.register_target("PAGING", models.PagingGroup, label=lambda group: group.dialplan_label())
     destinations.register_slots(
-        Extension,
+        models.Extension,
         EXTENSION_SLOTS,
         shorthands=SHORTHANDS,
         macros={"SAMENUMBERVM": same_number_voicemail},
     )
+    destinations.register_slots(models.Voicemail, VOICEMAIL_SLOTS)
+    destinations.register_slots(models.WebCallWidget, ["WEBCALL"])
+    destinations.register_reference(models.PickupGroupMember, "extension", "group")
+    destinations.register_reference(models.PagingGroupMember, "extension", "group")
+    destinations.register_reference(models.DeviceLine, "extension", "device")

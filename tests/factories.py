@@ -7,7 +7,17 @@ from django.contrib.auth.models import Group
 
 from apikeys import roles
 from apikeys.models import ApiKey
-from extensions.models import Extension
+from extensions.models import (
+    ConferenceRoom,
+    Contact,
+    Device,
+    Extension,
+    FollowMe,
+    PagingGroup,
+    PickupGroup,
+    Voicemail,
+    WebCallWidget,
+)
 from pbx.models import ChangeLog
 from tenants.models import (
     Department,
@@ -94,6 +104,88 @@ class ExtensionFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: str(1000 + n))
     name = factory.Sequence(lambda n: f"Extension {n}")
     password = "a-long-sip-secret"
+
+
+class VoicemailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Voicemail
+
+    tenant = factory.SubFactory(TenantFactory)
+    mailbox = factory.Sequence(lambda n: str(5000 + n))
+    name = factory.Sequence(lambda n: f"Mailbox {n}")
+    pin = "4821"
+    email = factory.Sequence(lambda n: f"box{n}@example.com")
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Device
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Desk phone {n}")
+    mac_address = factory.Sequence(lambda n: f"0015655{n:05x}")
+    vendor = "yealink"
+    model = "T54W"
+    provisioning_password = "provisioning-secret"
+
+
+class PickupGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PickupGroup
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Pickup {n}")
+
+
+class PagingGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PagingGroup
+
+    tenant = factory.SubFactory(TenantFactory)
+    number = factory.Sequence(lambda n: str(7000 + n))
+    name = factory.Sequence(lambda n: f"Paging {n}")
+
+
+class ConferenceRoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConferenceRoom
+
+    tenant = factory.SubFactory(TenantFactory)
+    number = factory.Sequence(lambda n: str(8000 + n))
+    name = factory.Sequence(lambda n: f"Room {n}")
+    pin = "1234"
+    admin_pin = "9876"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    tenant = factory.SubFactory(TenantFactory)
+    first_name = factory.Sequence(lambda n: f"First{n}")
+    last_name = factory.Sequence(lambda n: f"Last{n}")
+    company = "Example Ltd"
+    numbers = factory.LazyFunction(lambda: [{"type": "work", "number": "+390212345678"}])
+
+
+class FollowMeFactory(factory.django.DjangoModelFactory):
+    """A follow-me of a new extension of the same tenant."""
+
+    class Meta:
+        model = FollowMe
+
+    tenant = factory.SubFactory(TenantFactory)
+    extension = factory.SubFactory(ExtensionFactory, tenant=factory.SelfAttribute("..tenant"))
+    description = factory.Sequence(lambda n: f"follow-me {n}")
+
+
+class WebCallWidgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebCallWidget
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Widget {n}")
+    allowed_origins = factory.LazyFunction(lambda: ["https://www.example.com"])
 
 
 class ChangeLogFactory(factory.django.DjangoModelFactory):
@@ -193,4 +285,12 @@ FACTORIES = {
     Department: DepartmentFactory,
     Location: LocationFactory,
     Tag: TagFactory,
+    Voicemail: VoicemailFactory,
+    Device: DeviceFactory,
+    PickupGroup: PickupGroupFactory,
+    PagingGroup: PagingGroupFactory,
+    ConferenceRoom: ConferenceRoomFactory,
+    Contact: ContactFactory,
+    FollowMe: FollowMeFactory,
+    WebCallWidget: WebCallWidgetFactory,
 }

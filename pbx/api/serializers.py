@@ -81,6 +81,8 @@ def _direct_reader(field):
     """(readable straight from the model?, converter or None) for one serializer field."""
     if len(field.source_attrs) != 1:
         return False, None
+    if not type(field).get_attribute.__module__.startswith("rest_framework"):
+        return False, None  # the field reads its value its own way
     kind = type(field)
     if kind in PLAIN_FIELD_TYPES:
         return True, None

@@ -50,6 +50,9 @@ class PbxViewSet(viewsets.ModelViewSet):
     # the fields listed here; they read the rest of their tenant and write nothing else.
     owner_field = None
     owner_editable_fields = ()
+    # True where a user_api caller reads only its own objects (its voicemail, its devices)
+    # rather than the whole tenant's.
+    owner_only_reads = False
 
     @cached_property
     def scope(self):
@@ -66,6 +69,8 @@ class PbxViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = self.scope_queryset(super().get_queryset())
+        if self.owner_only_reads and self.scope.role == roles.USER:
+            queryset = queryset.filter(**{self.owner_field: self.scope.user})
         if getattr(self.get_serializer_class().Meta, "taggable", True):
             # The tag names ride along with each row: no query per row, none per page.
             queryset = queryset.annotate(scope_tags=tags.names_subquery(queryset.model))

@@ -61,6 +61,9 @@ def payload(route, tenant_code=None):
             model_field = model._meta.get_field(field.source)
         except Exception:
             continue
+        if model_field.is_relation and field.required and model_field.many_to_one | model_field.one_to_one:
+            body[name] = _related_object(model_field.related_model, tenant_code).pk
+            continue
         if model_field.is_relation or not model_field.concrete or model_field.primary_key:
             continue
         value = getattr(built, model_field.attname)
@@ -70,6 +73,18 @@ def payload(route, tenant_code=None):
     if tenant_code is not None and "tenant" in serializer.fields:
         body["tenant"] = tenant_code
     return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+
+
+def _related_object(model, tenant_code):
+    """A fresh object for a required reference (a follow-me's extension), in the body's
+    tenant, else in ACME (the matrices' own tenant)."""
+    from tenants.models import Tenant
+
+    kwargs = {}
+    if any(f.name == "tenant" for f in model._meta.concrete_fields):
+        tenant = Tenant.objects.filter(code=tenant_code or "ACME").first() or Tenant.objects.first()
+        kwargs["tenant"] = tenant
+    return factory_for(model).create(**kwargs)
 
 
 def row(obj):

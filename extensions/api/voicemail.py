@@ -1,0 +1,94 @@
+"""Voicemail boxes. A user_api caller reads its own boxes and changes their PIN, email
+and attachment setting."""
+
+from rest_framework import serializers
+
+from extensions.models import Extension, Voicemail
+from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
+from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
+from pbx.api.viewsets import PbxViewSet
+
+
+class VoicemailSerializer(PbxModelSerializer):
+    """A voicemail box; `pin` is a secret."""
+
+    url = DetailUrlField(view_name="voicemail-detail")
+    tenant = TenantField()
+    extension = serializers.IntegerField(
+        source="extension_id",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Id of the tenant's extension the box belongs to; its user owns the box.",
+    )
+    user = serializers.IntegerField(source="user_id", read_only=True)
+
+    class Meta:
+        model = Voicemail
+        fields = [
+            "id",
+            "url",
+            "tenant",
+            "mailbox",
+            "name",
+            "pin",
+            "email",
+            "attach_audio",
+            "delete_after_email",
+            "enabled",
+            "extension",
+            "user",
+            "created_at",
+            "updated_at",
+        ]
+        validators = []
+        secret_fields = ["pin"]
+        unique_per_tenant = ["mailbox"]
+        # Seed 001 (`number`, `fullname`, `password`) and DjangoPBX (`mail_to`, `attach_file` ...).
+        aliases = {
+            "number": "mailbox",
+            "vm_mailbox": "mailbox",
+            "fullname": "name",
+            "password": "pin",
+            "mail_to": "email",
+            "attach_file": "attach_audio",
+            "extension_id": "extension",
+        }
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        extension_id = attrs.get("extension_id")
+        if extension_id is not None:
+            tenant = attrs.get("tenant") or self.instance.tenant
+            if not Extension.objects.filter(pk=extension_id, tenant=tenant).exists():
+                raise serializers.ValidationError(
+                    {"extension": [f"No extension {extension_id} in this tenant."]}
+                )
+        return attrs
+
+
+class VoicemailFilterSet(PbxFilterSet):
+    class Meta:
+        model = Voicemail
+        fields = {
+            "mailbox": STRING_LOOKUPS,
+            "name": STRING_LOOKUPS,
+            "email": ["exact", "icontains"],
+            "enabled": ["exact"],
+            "extension": ["exact"],
+            "user": ["exact"],
+            **TIMESTAMP_FIELDS,
+        }
+
+
+class VoicemailViewSet(PbxViewSet):
+    """Voicemail boxes of the caller's tenants (a user_api caller: its own)."""
+
+    queryset = Voicemail.objects.all()
+    serializer_class = VoicemailSerializer
+    filterset_class = VoicemailFilterSet
+    search_fields = ["mailbox", "name", "email"]
+    ordering_fields = ["mailbox", "name", "created_at", "updated_at", "id"]
+    owner_field = "user"
+    owner_only_reads = True
+    owner_editable_fields = ("pin", "email", "attach_audio")
