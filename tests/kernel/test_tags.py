@@ -110,3 +110,15 @@ def test_an_object_without_a_tenant_carries_global_tags(api, admin_key, acme):
     response = api(admin_key).patch(f"/api/tenants/{acme.pk}/", {"tags": ["gold"]})
     assert response.json()["tags"] == ["gold"]
     assert Tag.objects.get(name="gold").tenant is None
+
+
+def test_every_list_with_tags_has_the_tag_filter():
+    from tests.api.routes import RESOURCES
+
+    missing = sorted(
+        viewset.__name__
+        for viewset in RESOURCES
+        if getattr(viewset.serializer_class.Meta, "taggable", True)
+        and "tag" not in getattr(viewset.filterset_class, "base_filters", {})
+    )
+    assert missing == []
