@@ -31,14 +31,14 @@ class PickupGroup(TenantOwnedModel):
         return self.name
 
 
-class PickupGroupMember(models.Model):
-    group = models.ForeignKey(PickupGroup, on_delete=models.CASCADE, related_name="memberships")
+class GroupMember(models.Model):
+    """One extension in a group's ordered member list; the subclass names the group."""
+
     extension = models.ForeignKey(Extension, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["group_id", "position"]
-        constraints = [models.UniqueConstraint(fields=["group", "extension"], name="pickupmember_unique")]
+        abstract = True
 
     def __str__(self):
         return f"{self.extension} in {self.group}"
@@ -46,9 +46,17 @@ class PickupGroupMember(models.Model):
     def clean(self):
         super().clean()
         # The admin's raw id fields accept any id: keep the extension in the same tenant.
-        owner = getattr(self, "group", None) if self.group_id or "group" in self._state.fields_cache else None
-        if self.extension_id and owner is not None and self.extension.tenant_id != owner.tenant_id:
+        group = getattr(self, "group", None) if self.group_id or "group" in self._state.fields_cache else None
+        if self.extension_id and group is not None and self.extension.tenant_id != group.tenant_id:
             raise ValidationError({"extension": "Choose an extension of the group's tenant."})
+
+
+class PickupGroupMember(GroupMember):
+    group = models.ForeignKey(PickupGroup, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        ordering = ["group_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["group", "extension"], name="pickupmember_unique")]
 
 
 class PagingGroup(DialplanNumberHolder, TenantOwnedModel):
@@ -70,24 +78,12 @@ class PagingGroup(DialplanNumberHolder, TenantOwnedModel):
         return f"paging group {self.number}" + (f" ({self.name})" if self.name else "")
 
 
-class PagingGroupMember(models.Model):
+class PagingGroupMember(GroupMember):
     group = models.ForeignKey(PagingGroup, on_delete=models.CASCADE, related_name="memberships")
-    extension = models.ForeignKey(Extension, on_delete=models.CASCADE, related_name="+")
-    position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["group_id", "position"]
         constraints = [models.UniqueConstraint(fields=["group", "extension"], name="pagingmember_unique")]
-
-    def __str__(self):
-        return f"{self.extension} in {self.group}"
-
-    def clean(self):
-        super().clean()
-        # The admin's raw id fields accept any id: keep the extension in the same tenant.
-        owner = getattr(self, "group", None) if self.group_id or "group" in self._state.fields_cache else None
-        if self.extension_id and owner is not None and self.extension.tenant_id != owner.tenant_id:
-            raise ValidationError({"extension": "Choose an extension of the group's tenant."})
 
 
 class ConferenceRoom(DialplanNumberHolder, TenantOwnedModel):
