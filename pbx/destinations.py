@@ -201,12 +201,26 @@ def _describe_owners(triples):
 
 def release(instance):
     """Forced deletion: drop every destination and reference row that points at
-    `instance`, in the caller's transaction."""
+    `instance`, in the caller's transaction. Returns the owners whose slots lost a
+    destination, each as (owner, slots before, slots after), for the change log."""
+    changed = []
     target = target_type_of(type(instance))
     if target is not None:
-        Destination.objects.filter(target_type=target.code, target_id=instance.pk).delete()
+        pointing = Destination.objects.filter(target_type=target.code, target_id=instance.pk)
+        owners = {}
+        for owner_type, owner_id, slot in pointing.values_list("owner_type", "owner_id", "slot"):
+            owners.setdefault((owner_type, owner_id), set()).add(slot)
+        befores = {}
+        for (owner_type, owner_id), slots in owners.items():
+            owner = _owners.get(owner_type)
+            obj = owner and owner.model._default_manager.filter(pk=owner_id).first()
+            if obj is not None:
+                befores[obj] = (slots, current(obj, slots))
+        pointing.delete()
+        changed = [(obj, before, current(obj, slots)) for obj, (slots, before) in befores.items()]
     for reference in _references.get(instance._meta.label_lower, ()):
         reference.model._default_manager.filter(**{reference.target_field: instance}).delete()
+    return changed
 
 
 # --- reading and writing an owner's slots ---------------------------------------------

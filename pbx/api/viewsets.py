@@ -261,7 +261,12 @@ class PbxViewSet(viewsets.ModelViewSet):
                 "change those first, or add ?force=true to remove the references.",
                 referrers=referrers,
             )
-        destinations.release(instance)
+        for owner, before, after in destinations.release(instance):
+            # The owners' slots changed too: their history says so.
+            owner._pbx_relations = {"destinations": before}
+            snapshot_before = changelog.snapshot(owner)
+            owner._pbx_relations = {"destinations": after}
+            changelog.record(owner, changelog.UPDATE, snapshot_before)
 
     # --- bulk ---------------------------------------------------------------------------
 

@@ -173,3 +173,11 @@ def test_resending_the_same_slots_is_no_change(api, acme_key, reception, sales):
     api(acme_key).patch(f"{URL}{reception.pk}/", body)
     api(acme_key).patch(f"{URL}{reception.pk}/", body)
     assert ChangeLog.objects.filter(object_id=reception.pk, action="update").count() == 1
+
+
+def test_a_forced_delete_logs_the_referrers_lost_destinations(api, acme_key, reception, sales):
+    api(acme_key).patch(f"{URL}{reception.pk}/", {"onbusy": [f"EXT-{sales.pk}", "HANGUP"]})
+    api(acme_key).delete(f"{URL}{sales.pk}/?force=true")
+    change = ChangeLog.objects.filter(object_id=reception.pk, action="update").order_by("-id").first()
+    assert change.before["destinations"] == {"EXT-BUSY": [f"EXT-{sales.pk}", "HANGUP"]}
+    assert change.after["destinations"] == {"EXT-BUSY": ["HANGUP"]}
