@@ -163,6 +163,7 @@ class UserSerializer(PbxModelSerializer):
         return tenants
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         password = attrs.get("password")
         if password is not None:
             candidate = self.instance or User(

@@ -26,6 +26,7 @@ from apikeys.api.serializers import (
 )
 from apikeys.models import ApiKey
 from pbx import changelog
+from pbx.api import tags
 from pbx.api.exceptions import ApiError, Conflict, PermissionDenied
 from pbx.api.permissions import PlatformAdminOnly
 from pbx.api.throttling import LoginRateThrottle
@@ -89,8 +90,11 @@ class ApiKeyViewSet(PbxViewSet):
             and not Membership.objects.filter(user=owner, tenant=tenant).exists()
         ):
             raise ApiError(fields={"tenant": [f"{owner.username} does not belong to tenant {tenant.code}."]})
+        tag_names = data.pop("_tags", None)  # issue() makes the key; tags are rows of their own
         with transaction.atomic():
             api_key, key = ApiKey.issue(owner=owner, **data)
+            if tag_names:
+                api_key._pbx_relations = {"tags": tags.assign(api_key, tag_names)}
             changelog.record(api_key, changelog.CREATE)
         api_key.issued_key = key
         serializer.instance = api_key

@@ -21,7 +21,7 @@ class VoicemailSerializer(PbxModelSerializer):
         min_value=1,
         help_text="Id of the tenant's extension the box belongs to; its user owns the box.",
     )
-    user = serializers.IntegerField(source="user_id", read_only=True)
+    user = serializers.IntegerField(source="user_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Voicemail
