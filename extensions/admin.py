@@ -91,23 +91,27 @@ class DeviceLineInline(admin.TabularInline):
 class FollowMeEntryInline(admin.TabularInline):
     model = FollowMeEntry
     extra = 0
+    raw_id_fields = ["extension"]
 
 
 @admin.register(Voicemail)
 class VoicemailAdmin(TenantScopedAdmin):
     """Voicemail boxes."""
 
-    list_display = ["mailbox", "name", "tenant", "email", "enabled"]
+    list_display = ["mailbox", "name", "tenant", "email", "extension", "user", "enabled"]
     list_filter = ["enabled", "attach_audio"]
     search_fields = ["mailbox", "name", "email"]
-    raw_id_fields = ["extension", "user"]
+    list_select_related = ["tenant", "extension", "user"]
+    raw_id_fields = ["extension"]
+    readonly_fields = ["user"]  # the extension's user, kept in step by the model
 
 
 @admin.register(Device)
 class DeviceAdmin(TenantScopedAdmin):
     """Provisioned devices with their line keys."""
 
-    list_display = ["name", "mac_address", "vendor", "model", "tenant", "enabled"]
+    list_display = ["name", "mac_address", "vendor", "model", "tenant", "user", "enabled"]
+    list_select_related = ["tenant", "user"]
     list_filter = ["vendor", "enabled"]
     search_fields = ["name", "mac_address", "model"]
     raw_id_fields = ["user"]
@@ -119,6 +123,7 @@ class PickupGroupAdmin(TenantScopedAdmin):
     """Pickup and call groups."""
 
     list_display = ["name", "kind", "tenant"]
+    list_select_related = ["tenant"]
     list_filter = ["kind"]
     search_fields = ["name"]
     inlines = [PickupGroupMemberInline]
@@ -129,6 +134,7 @@ class PagingGroupAdmin(TenantScopedAdmin):
     """Paging groups."""
 
     list_display = ["number", "name", "duplex", "tenant"]
+    list_select_related = ["tenant"]
     search_fields = ["number", "name"]
     inlines = [PagingGroupMemberInline]
 
@@ -138,6 +144,7 @@ class ConferenceRoomAdmin(TenantScopedAdmin):
     """Conference rooms."""
 
     list_display = ["number", "name", "max_users", "record", "enabled", "tenant"]
+    list_select_related = ["tenant"]
     list_filter = ["record", "enabled"]
     search_fields = ["number", "name"]
 
@@ -146,8 +153,9 @@ class ConferenceRoomAdmin(TenantScopedAdmin):
 class ContactAdmin(TenantScopedAdmin):
     """The company directory."""
 
-    list_display = ["last_name", "first_name", "company", "email", "department", "tenant"]
-    search_fields = ["first_name", "last_name", "company", "email"]
+    list_display = ["last_name", "first_name", "display_name", "company", "email", "department", "tenant"]
+    search_fields = ["first_name", "last_name", "display_name", "company", "email"]
+    list_select_related = ["tenant", "department"]
     raw_id_fields = ["department"]
 
 
@@ -156,6 +164,7 @@ class FollowMeAdmin(TenantScopedAdmin):
     """Follow-me of extensions."""
 
     list_display = ["extension", "enabled", "tenant"]
+    list_select_related = ["tenant", "extension"]
     raw_id_fields = ["extension"]
     inlines = [FollowMeEntryInline]
 
@@ -165,5 +174,6 @@ class WebCallWidgetAdmin(TenantScopedAdmin):
     """Web call widgets."""
 
     list_display = ["name", "enabled", "tenant"]
+    list_select_related = ["tenant"]
     search_fields = ["name"]
     readonly_fields = ["token"]

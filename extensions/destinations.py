@@ -1,6 +1,7 @@
 """How the extensions app takes part in destinations (DESIGN.md section 5): its target
 types (`EXT`, `VOICEMAIL`, `CONFERENCE`, `PAGING`), the slots of extensions, voicemail
-boxes and web call widgets, and the member rows that keep an extension in use.
+boxes and web call widgets, and the member rows (group members, device lines, follow-me
+entries) that keep an extension in use.
 Registered from ExtensionsConfig.ready()."""
 
 from pbx import changelog, destinations
@@ -48,3 +49,4 @@ def register():
     destinations.register_reference(models.PickupGroupMember, "extension", "group")
     destinations.register_reference(models.PagingGroupMember, "extension", "group")
     destinations.register_reference(models.DeviceLine, "extension", "device")
+    destinations.register_reference(models.FollowMeEntry, "extension", "follow_me")

@@ -5,6 +5,7 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from extensions.api.owners import may_own
 from extensions.models import Device, DeviceLine, Extension, normalize_mac
 from pbx.api.exceptions import Conflict
 from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
@@ -51,7 +52,13 @@ class DeviceSerializer(PbxModelSerializer):
     lines = DeviceLineSerializer(many=True, required=False)
     button_layout = ButtonSerializer(many=True, required=False)
     phonebooks = PhonebookSerializer(many=True, required=False)
-    user = serializers.IntegerField(source="user_id", required=False, allow_null=True, min_value=1)
+    user = serializers.IntegerField(
+        source="user_id",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Id of the user the device belongs to (a user of the tenant); that user_api user sees it.",
+    )
 
     class Meta:
         model = Device
@@ -88,6 +95,12 @@ class DeviceSerializer(PbxModelSerializer):
             if taken.exists():
                 # Said without the tenant: the other tenant's device is none of the caller's business.
                 raise Conflict(f"The device {':'.join(re.findall('..', mac))} is already registered.")
+        tenant = attrs.get("tenant") or self.instance.tenant
+        user_id = attrs.get("user_id")
+        if user_id is not None and not may_own(user_id, tenant):
+            raise serializers.ValidationError(
+                {"user": [f"User {user_id} does not belong to tenant {tenant.code}."]}
+            )
         lines = attrs.get("lines")
         if "lines" not in attrs and self.instance is not None and not self.partial:
             lines = attrs["lines"] = []
@@ -95,7 +108,6 @@ class DeviceSerializer(PbxModelSerializer):
             numbers = [line["line"] for line in lines]
             if len(set(numbers)) != len(numbers):
                 raise serializers.ValidationError({"lines": ["A line number appears twice."]})
-            tenant = attrs.get("tenant") or self.instance.tenant
             wanted = {line["extension_id"] for line in lines}
             found = set(Extension.objects.filter(tenant=tenant, pk__in=wanted).values_list("pk", flat=True))
             if wanted - found:

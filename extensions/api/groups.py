@@ -10,7 +10,8 @@ from pbx.api.viewsets import NumberedViewSet, PbxViewSet
 
 
 class PickupGroupSerializer(WithMembersSerializer):
-    """A pickup group (members answer each other's calls) or call group (`kind`)."""
+    """A pickup group or a call group (`kind`): members of pickup group `sales` may answer
+    the ringing calls of the members of call group `sales`."""
 
     url = DetailUrlField(view_name="pickupgroup-detail")
     tenant = TenantField()
@@ -21,8 +22,22 @@ class PickupGroupSerializer(WithMembersSerializer):
         model = PickupGroup
         fields = ["id", "url", "tenant", "name", "kind", "description", "members", "created_at", "updated_at"]
         validators = []
-        unique_per_tenant = ["name"]
-        aliases = {"pickupgroup": "name", "callgroup": "name"}
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        group = self.instance
+        tenant = attrs.get("tenant") or group.tenant
+        name = attrs.get("name", getattr(group, "name", None))
+        default_kind = group.kind if group is not None and self.partial else PickupGroup.Kind.PICKUP
+        kind = attrs.get("kind", default_kind)
+        taken = PickupGroup.objects.filter(tenant=tenant, kind=kind, name=name)
+        if group is not None:
+            taken = taken.exclude(pk=group.pk)
+        if taken.exists():
+            raise serializers.ValidationError(
+                {"name": [f"Tenant {tenant.code} already has a {kind} group named {name}."]}
+            )
+        return attrs
 
 
 class PickupGroupFilterSet(PbxFilterSet):
@@ -53,7 +68,8 @@ class PagingGroupSerializer(WithMembersSerializer, NumberedSerializer):
         model = PagingGroup
         fields = ["id", "url", "tenant", "number", "name", "duplex", "members", "created_at", "updated_at"]
         validators = []
-        aliases = {"pa_number": "number", "pa_name": "name"}
+        # Seed 001 names, and its PAGING slot, whose plain numbers are the members' ids.
+        aliases = {"pa_number": "number", "pa_name": "name", "destinations.PAGING": "members"}
 
 
 class PagingGroupFilterSet(PbxFilterSet):
@@ -96,7 +112,16 @@ class ConferenceRoomSerializer(NumberedSerializer):
         ]
         validators = []
         secret_fields = ["pin", "admin_pin"]
-        aliases = {"cr_number": "number", "cr_name": "name"}
+        # Seed 001 names (its create example sends `adminpin` and `maxusers`).
+        aliases = {
+            "cr_number": "number",
+            "cr_name": "name",
+            "adminpin": "admin_pin",
+            "maxusers": "max_users",
+            "cr_pin": "pin",
+            "cr_adminpin": "admin_pin",
+            "cr_maxusers": "max_users",
+        }
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

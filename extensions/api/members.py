@@ -1,16 +1,36 @@
 """Ordered lists of the tenant's extensions inside another object (a pickup group's or
 paging group's members), written as extension ids and stored as rows of a member model."""
 
+import re
+
 from rest_framework import serializers
 
 from extensions.models import Extension
 from pbx.api.serializers import PbxModelSerializer, _relations
 
+EXT_ID = re.compile(r"^EXT-([0-9]{1,18})$", re.IGNORECASE)
+
+
+class ExtensionIdField(serializers.IntegerField):
+    """An extension's id: `7`, or as a destination, `"EXT-7"` or `{"type": "EXT", "id": 7}`
+    (seed 001 writes a paging group's members in its PAGING slot)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and str(data.get("type", "")).upper() == "EXT":
+            data = data.get("id")
+        elif isinstance(data, str) and (match := EXT_ID.match(data.strip())):
+            data = match[1]
+        return super().to_internal_value(data)
+
 
 class MemberExtensionsField(serializers.ListField):
     """Extension ids, in order. Reads the prefetched `memberships` (one query a page)."""
 
-    child = serializers.IntegerField(min_value=1)
+    child = ExtensionIdField()
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)

@@ -5,6 +5,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from extensions.models.extension import Extension, dial_string_validator
 from pbx.models import TenantOwnedModel
@@ -15,6 +16,9 @@ class Contact(TenantOwnedModel):
 
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
+    display_name = models.CharField(
+        max_length=150, blank=True, help_text="The name phones show; first and last name when empty."
+    )
     company = models.CharField(max_length=150, blank=True)
     numbers = models.JSONField(default=list, blank=True, help_text='[{"type": "work", "number": "+3902..."}]')
     email = models.EmailField(blank=True)
@@ -27,9 +31,14 @@ class Contact(TenantOwnedModel):
         ordering = ["tenant_id", "last_name", "first_name", "company"]
 
     def __str__(self):
-        return (
-            " ".join(part for part in (self.first_name, self.last_name) if part) or self.company or "contact"
-        )
+        return self.shown_name or "contact"
+
+    @property
+    def shown_name(self):
+        """The directory's name for the contact: the display name, else first and last
+        name, else the company."""
+        full = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return self.display_name or full or self.company
 
 
 class FollowMe(TenantOwnedModel):
@@ -55,11 +64,16 @@ class FollowMe(TenantOwnedModel):
 
 
 class FollowMeEntry(models.Model):
-    """One number of a follow-me, rung `delay` seconds after the call starts, for `ring_time`."""
+    """One step of a follow-me: an outside number or another extension of the tenant
+    (exactly one of them), rung `delay` seconds after the call starts, for `ring_time`.
+    An entry that rings an extension keeps that extension in use."""
 
     follow_me = models.ForeignKey(FollowMe, on_delete=models.CASCADE, related_name="entries")
     position = models.PositiveSmallIntegerField()
-    number = models.CharField(max_length=32, validators=[dial_string_validator])
+    number = models.CharField(max_length=32, blank=True, validators=[dial_string_validator])
+    extension = models.ForeignKey(
+        Extension, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     delay = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(300)])
     ring_time = models.PositiveSmallIntegerField(
         default=30, validators=[MinValueValidator(5), MaxValueValidator(300)]
@@ -68,11 +82,28 @@ class FollowMeEntry(models.Model):
     class Meta:
         ordering = ["follow_me_id", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["follow_me", "position"], name="followme_unique_position")
+            models.UniqueConstraint(fields=["follow_me", "position"], name="followme_unique_position"),
+            models.CheckConstraint(
+                condition=(Q(extension__isnull=True) & ~Q(number=""))
+                | (Q(extension__isnull=False) & Q(number="")),
+                name="followmeentry_number_or_extension",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.number} after {self.delay}s"
+        return f"{self.number or self.extension} after {self.delay}s"
+
+    def clean(self):
+        super().clean()
+        if bool(self.number) == bool(self.extension_id):
+            raise ValidationError("Give a number or an extension, not both.")
+        # The admin's raw id fields accept any id: keep the extension in the same tenant.
+        owner = self.follow_me if self.follow_me_id or "follow_me" in self._state.fields_cache else None
+        if self.extension_id and owner is not None:
+            if self.extension.tenant_id != owner.tenant_id:
+                raise ValidationError({"extension": "Choose an extension of the follow-me's tenant."})
+            if self.extension_id == owner.extension_id:
+                raise ValidationError({"extension": "The follow-me's own extension rings first anyway."})
 
 
 def generate_widget_token():

@@ -33,6 +33,9 @@ CODECS = [
 ]
 
 
+_UNKNOWN = object()  # an extension's stored user before it was read or saved
+
+
 def generate_sip_password():
     return secrets.token_urlsafe(18)
 
@@ -131,9 +134,30 @@ class Extension(DialplanNumberHolder, TenantOwnedModel):
     def dialplan_label(self):
         return f"extension {self.number}" + (f" ({self.name})" if self.name else "")
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_user_id = instance.__dict__.get("user_id", _UNKNOWN)
+        return instance
+
     def save(self, *args, **kwargs):
         if not self.sip_username:
             self.sip_username = self.number
         if self.tech in self.REGISTERING and not self.password:
             self.password = generate_sip_password()
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if not adding and getattr(self, "_stored_user_id", _UNKNOWN) != self.user_id:
+            self._voicemails_follow_user()
+        self._stored_user_id = self.user_id
+
+    def _voicemails_follow_user(self):
+        """The boxes of an extension belong to its user (the user_api role reads and
+        changes them): a new user takes them over, each change logged."""
+        from pbx import changelog
+
+        for box in self.voicemails.exclude(user_id=self.user_id):
+            before = changelog.snapshot(box)
+            box.extension = self  # the save derives the owner from it, without a query
+            box.save(update_fields=["user", "updated_at"])
+            changelog.record(box, changelog.UPDATE, before)

@@ -11,8 +11,11 @@ room_pin_validator = RegexValidator(r"^[0-9]{3,16}$", "Use 3 to 16 digits.")
 
 
 class PickupGroup(TenantOwnedModel):
-    """Extensions that may answer each other's ringing calls (a pickup group), or that
-    ring together as a call group (Asterisk's callgroup); `kind` says which."""
+    """A named group of extensions for call pickup, in Asterisk's two halves (`kind`):
+    the members of call group `sales` are the extensions whose ringing calls can be
+    picked up (named_call_group); the members of pickup group `sales` may pick them up
+    (named_pickup_group). A call group and a pickup group of one name pair up, so the
+    name is unique per tenant and kind."""
 
     class Kind(models.TextChoices):
         PICKUP = "pickup"
@@ -25,7 +28,9 @@ class PickupGroup(TenantOwnedModel):
 
     class Meta:
         ordering = ["tenant_id", "name"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="pickupgroup_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "name"], name="pickupgroup_unique_kind_name")
+        ]
 
     def __str__(self):
         return self.name

@@ -11,6 +11,13 @@ from pbx.models import TenantOwnedModel
 pin_validator = RegexValidator(r"^[0-9]{4,16}$", "Use 4 to 16 digits.")
 
 
+def detach_from_extension(collector, field, sub_objs, using):
+    """on_delete of a box's extension: the box stays, without its extension and so
+    without an owner (SET_NULL on both columns, in the deletion's own queries)."""
+    models.SET_NULL(collector, field, sub_objs, using)
+    collector.add_field_update(field.model._meta.get_field("user"), None, sub_objs)
+
+
 class Voicemail(TenantOwnedModel):
     """A voicemail box, numbered in its own space (`mailbox`), usually an extension's."""
 
@@ -24,7 +31,7 @@ class Voicemail(TenantOwnedModel):
     delete_after_email = models.BooleanField(default=False)
     enabled = models.BooleanField(default=True)
     extension = models.ForeignKey(
-        Extension, null=True, blank=True, on_delete=models.SET_NULL, related_name="voicemails"
+        Extension, null=True, blank=True, on_delete=detach_from_extension, related_name="voicemails"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -32,7 +39,8 @@ class Voicemail(TenantOwnedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="voicemails",
-        help_text="The owner; follows the extension's user when the box has an extension.",
+        editable=False,
+        help_text="The owner: the user of the box's extension, kept in step with it.",
     )
 
     class Meta:
@@ -49,6 +57,9 @@ class Voicemail(TenantOwnedModel):
             raise ValidationError({"extension": "Choose an extension of the same tenant."})
 
     def save(self, *args, **kwargs):
-        if self.extension_id is not None:
-            self.user_id = self.extension.user_id
+        # The owner is derived, never set: the extension's user, or nobody.
+        self.user_id = self.extension.user_id if self.extension_id is not None else None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "extension" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "user"}
         super().save(*args, **kwargs)

@@ -230,8 +230,8 @@ def test_a_follow_me_rings_its_entries_in_order(api, acme_key, reception):
     response = api(acme_key).post("/api/follow-me/", {"extension": reception.pk, "entries": entries})
     assert response.status_code == 201, response.json()
     assert response.json()["entries"] == [
-        {"number": "+393331234567", "delay": 10, "ring_time": 30},
-        {"number": "200", "delay": 20, "ring_time": 15},
+        {"number": "+393331234567", "extension": None, "delay": 10, "ring_time": 30},
+        {"number": "200", "extension": None, "delay": 20, "ring_time": 15},
     ]
 
 
