@@ -366,3 +366,16 @@ def test_a_web_call_widget_destination_is_in_the_tenant(api, acme_key, globex):
     body = {"name": "Site", "destinations": {"WEBCALL": [f"EXT-{theirs.pk}"]}}
     response = api(acme_key).post("/api/web-call-widgets/", body)
     assert response.json()["error"]["code"] == "invalid_destination"
+
+
+# --- the tenant's end ---------------------------------------------------------------------------
+
+
+def test_a_tenant_deleted_with_cascade_takes_its_boxes_devices_and_follow_me(api, admin_key, acme, acme_user):
+    extension = ExtensionFactory(tenant=acme, user=acme_user)
+    VoicemailFactory(tenant=acme, extension=extension)
+    follow_me = FollowMeFactory(tenant=acme)
+    FollowMeEntry.objects.create(follow_me=follow_me, position=0, extension=extension)
+    Device.objects.create(tenant=acme, name="Desk", mac_address="001122aabbcc")
+    assert api(admin_key).delete(f"/api/tenants/{acme.pk}/?cascade=true").status_code == 204
+    assert not (Voicemail.objects.exists() or FollowMeEntry.objects.exists() or Device.objects.exists())
