@@ -35,10 +35,11 @@ class TenantAdmin(RoleAwareAdmin):
         "sip_domain",
         "enabled",
         "reseller",
+        "server",
         "extension_count",
         "created_at",
     ]
-    list_filter = ["enabled", "reseller"]
+    list_filter = ["enabled", "reseller", "server"]
     search_fields = ["code", "name", "sip_domain"]
     inlines = [MembershipInline]
 
@@ -46,7 +47,7 @@ class TenantAdmin(RoleAwareAdmin):
         queryset = (
             super()
             .get_queryset(request)
-            .select_related("reseller")
+            .select_related("reseller", "server")
             .annotate(extension_total=Count("extensions_extension_set", distinct=True))
         )
         tenant_ids = tenant_ids_of(request.user)
