@@ -178,6 +178,9 @@ class UserSerializer(PbxModelSerializer):
     def _apply(self, user, role, tenants, password, profile=serializers.empty):
         if profile is not serializers.empty:
             UserProfileAssignment.objects.filter(user=user).delete()
+            # The user read before the write may hold the old assignment in its cache, and
+            # the answer would then show a profile that is gone.
+            user._state.fields_cache.pop("profile", None)
             if profile is not None:
                 UserProfileAssignment.objects.create(user=user, profile=profile)
         if password is not None:

@@ -20,6 +20,7 @@ from tenants.models import (
     UserProfile,
 )
 from tenants.models.configuration import country_validator, setting_code_validator
+from tenants.models.tags import tag_name_validator
 
 
 class ResellerSerializer(PbxModelSerializer):
@@ -206,6 +207,13 @@ class PrivilegeListField(serializers.ListField):
         return sorted(set(names))
 
 
+class PrivilegeSerializer(serializers.Serializer):
+    """One privilege of the catalogue (tenants.models.PRIVILEGES)."""
+
+    id = serializers.IntegerField(help_text="The id seed 001's clients send.")
+    name = serializers.CharField(help_text="The name this API stores and returns.")
+
+
 class UserProfileSerializer(PbxModelSerializer):
     """A user profile: a named set of privileges (platform object)."""
 
@@ -218,11 +226,20 @@ class UserProfileSerializer(PbxModelSerializer):
         aliases = {"up_name": "name", "up_reserved": "reserved", "up_description": "description"}
 
 
+class LowerCaseCharField(serializers.CharField):
+    """Text lower-cased on the way in, before the model's validators see it (tag names,
+    which objects' `tags` lists also lower-case, so `VIP` and `vip` are one tag)."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).lower()
+
+
 class TagSerializer(PbxModelSerializer):
     """A tag: a tenant's, or global."""
 
     url = DetailUrlField(view_name="tag-detail")
     tenant = GlobalTenantField()
+    name = LowerCaseCharField(max_length=50, validators=[tag_name_validator])
 
     class Meta:
         model = Tag
@@ -230,6 +247,3 @@ class TagSerializer(PbxModelSerializer):
         validators = []
         unique_per_tenant = ["name"]
         taggable = False  # tags on tags would only confuse
-
-    def validate_name(self, value):
-        return value.strip().lower()

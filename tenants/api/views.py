@@ -15,6 +15,7 @@ from tenants.api import serializers as tenant_serializers
 from tenants.api.filters import ResellerFilterSet, TenantFilterSet
 from tenants.api.serializers import ResellerSerializer, TenantSerializer
 from tenants.models import (
+    PRIVILEGES,
     Department,
     Location,
     Reseller,
@@ -100,6 +101,13 @@ class UserProfileViewSet(PbxViewSet):
     tenant_field = None
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "id"]
+
+    @extend_schema(responses=tenant_serializers.PrivilegeSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="privileges", pagination_class=None, filter_backends=[])
+    def privileges(self, request):
+        """The fixed catalogue of privileges a profile may grant: each name with the numeric
+        id seed 001's clients send (`"privileges": [12, 18, 25]`)."""
+        return Response([{"id": number, "name": name} for number, name in sorted(PRIVILEGES.items())])
 
     def delete_object(self, instance):
         if instance.reserved:
