@@ -1,9 +1,11 @@
 """Tenants (one customer's phone system), the servers they run on, the resellers that
 sell them, and memberships."""
 
+import ipaddress
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -34,11 +36,21 @@ class Reseller(TimestampedModel):
         return self.name
 
 
-server_address_validator = RegexValidator(
-    r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*|[0-9a-f:.]+)$",
-    "Enter a host name or an IP address.",
-    flags=re.IGNORECASE,
-)
+def server_address_validator(value):
+    """A host name (as for SIP domains) or a real IPv4/IPv6 address. Dotted digits that
+    are no IPv4 address (such as 300.1.2.3) and colons that are no IPv6 address are
+    refused rather than taken for host names."""
+    try:
+        ipaddress.ip_address(value)
+        return
+    except ValueError:
+        pass
+    looks_like_ip = ":" in value or re.fullmatch(r"[0-9.]+", value or "")
+    if looks_like_ip or not re.fullmatch(sip_domain_validator.regex, value or ""):
+        raise ValidationError(
+            f"{value!r} is neither a host name (such as pbx1.example.net) nor an IP address.",
+            code="invalid",
+        )
 
 
 class Server(TimestampedModel):

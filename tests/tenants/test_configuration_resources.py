@@ -224,6 +224,18 @@ def test_tenants_filter_by_server(api, admin_key, acme, globex):
     assert [row["code"] for row in rows] == ["ACME"]
 
 
+@pytest.mark.parametrize("address", ["10.0.0.5", "2001:db8::1", "pbx1.voice.example.net", "localhost"])
+def test_a_server_address_may_be_a_host_name_or_an_ip_address(api, admin_key, address):
+    response = api(admin_key).post("/api/servers/", {"name": "pbx", "address": address})
+    assert response.status_code == 201, response.json()
+
+
+@pytest.mark.parametrize("address", ["300.1.2.3", "10.0.0", "a::b::c", "-pbx.example.net"])
+def test_a_server_address_that_is_neither_host_nor_ip_is_refused(api, admin_key, address):
+    response = api(admin_key).post("/api/servers/", {"name": "pbx", "address": address})
+    assert "neither a host name" in response.json()["error"]["fields"]["address"][0]
+
+
 # --- user profiles ------------------------------------------------------------------------
 
 
