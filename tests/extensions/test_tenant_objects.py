@@ -258,3 +258,20 @@ def test_a_web_call_widget_sends_calls_to_its_destination(api, acme_key, recepti
     assert response.status_code == 201, response.json()
     assert response.json()["destinations"]["WEBCALL"][0]["id"] == reception.pk
     assert len(response.json()["token"]) >= 30
+
+
+def test_the_seed_001_conference_room_names_work(api, acme_key):
+    response = api(acme_key).post(
+        "/api/conference-rooms/?tenant=ACME", {"cr_number": "800", "cr_name": "Board"}
+    )
+    assert response.status_code == 201, response.json()
+    assert (response.json()["number"], response.json()["name"]) == ("800", "Board")
+
+
+def test_a_bulk_creation_of_voicemail_boxes_is_all_or_nothing(api, acme_key):
+    boxes = [{"mailbox": "201"}, {"mailbox": "202", "pin": "12"}]
+    response = api(acme_key).post("/api/voicemails/", boxes)
+    assert response.status_code == 400
+    assert response.json()["error"]["items"][0]["index"] == 1
+    assert not Voicemail.objects.exists()
+    assert api(acme_key).post("/api/voicemails/", [{"mailbox": "201"}, {"mailbox": "202"}]).status_code == 201
