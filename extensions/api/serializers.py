@@ -3,13 +3,11 @@
 import re
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from apikeys import roles
+from extensions.api.owners import may_own
 from extensions.models import CODECS, Extension
 from pbx.api.serializers import DetailUrlField, NumberedSerializer, TenantField
-from tenants.models import Membership
 
 FORWARDS = ("all", "busy", "no_answer", "unavailable")
 
@@ -144,7 +142,7 @@ class ExtensionSerializer(NumberedSerializer):
                 errors["sip_username"] = [f"SIP username {username} is used by extension {holder.number}."]
 
         user_id = attrs.get("user_id")
-        if user_id and not self._may_own(user_id, tenant):
+        if user_id and not may_own(user_id, tenant):
             errors["user"] = [f"User {user_id} does not belong to tenant {tenant.code}."]
 
         if errors:
@@ -158,11 +156,3 @@ class ExtensionSerializer(NumberedSerializer):
         if password in (merged.get("number"), merged.get("sip_username")):
             return {"password": ["The password must not be the extension's number or username."]}
         return {}
-
-    def _may_own(self, user_id, tenant):
-        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-        if user is None:
-            return False
-        return (
-            roles.role_of(user) == roles.ADMIN or Membership.objects.filter(user=user, tenant=tenant).exists()
-        )

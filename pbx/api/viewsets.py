@@ -138,14 +138,18 @@ class PbxViewSet(viewsets.ModelViewSet):
         narrowed = self.scope.tenant(param) if param else None
         if body_tenant is not None and narrowed is not None and body_tenant.pk != narrowed.pk:
             raise ApiError(fields={"tenant": ["Differs from ?tenant=: send one tenant."]})
-        tenant = body_tenant or narrowed
-        if tenant is None and self.scope.key_tenant_id is not None:
-            tenant = self.scope.key.tenant
-        if tenant is None and self.scope.tenant_ids is not None and len(self.scope.tenant_ids) == 1:
-            tenant = self.scope.tenant(next(iter(self.scope.tenant_ids)))
+        tenant = body_tenant or narrowed or self.implied_tenant()
         if tenant is None:
             raise MissingTenant()
         return tenant
+
+    def implied_tenant(self):
+        """The tenant a caller means without naming one: its key's, else its only one."""
+        if self.scope.key_tenant_id is not None:
+            return self.scope.key.tenant
+        if self.scope.tenant_ids is not None and len(self.scope.tenant_ids) == 1:
+            return self.scope.tenant(next(iter(self.scope.tenant_ids)))
+        return None
 
     # --- the user_api role --------------------------------------------------------------
 

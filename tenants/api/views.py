@@ -154,13 +154,10 @@ class SettingViewSet(GlobalObjectsMixin, PbxViewSet):
 
     def _tenant_of_effective_view(self):
         param = self.request.query_params.get("tenant")
-        if param:
-            return self.scope.tenant(param)
-        if self.scope.key_tenant_id is not None:
-            return self.scope.key.tenant
-        if self.scope.tenant_ids is not None and len(self.scope.tenant_ids) == 1:
-            return self.scope.tenant(next(iter(self.scope.tenant_ids)))
-        raise MissingTenant("Name the tenant whose settings to merge: ?tenant=CODE.")
+        tenant = self.scope.tenant(param) if param else self.implied_tenant()
+        if tenant is None:
+            raise MissingTenant("Name the tenant whose settings to merge: ?tenant=CODE.")
+        return tenant
 
 
 class TenantVariableViewSet(PbxViewSet):
