@@ -10,7 +10,9 @@ them all. The kernel knows no app: each app registers, in its AppConfig.ready(),
   shorthands (`onbusy` for `EXT-BUSY`) and macros (`SAMENUMBERVM`: a target the owner
   computes, here its same-number voicemail, created when missing);
 - other rows that point at a target and so keep it in use (a paging group's member, a
-  device's line): `register_reference(PagingGroupMember, "extension", "paging_group")`.
+  device's line): `register_reference(PagingGroupMember, "extension", "paging_group")`;
+  with no owner field the row is itself the referrer (an extension's routing profile),
+  and forcing the deletion empties its field instead of deleting it.
 
 Deleting a target that something refers to is refused (409 `in_use`, with the
 referrers) unless forced; forced or not, and whichever way an object is deleted, no
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 
 from django.db.models.signals import post_delete
 
+from pbx import changelog
 from pbx.models import Destination
 
 
@@ -62,7 +65,7 @@ class Reference:
 
     model: type
     target_field: str
-    owner_field: str
+    owner_field: str | None  # None: the row itself refers (a nullable foreign key)
 
 
 _targets = {}  # code -> TargetType
@@ -159,17 +162,19 @@ def referrers_of(instance):
         )
         found += _describe_owners([(row.owner_type, row.owner_id, row.slot) for row in rows])
     for reference in _references.get(instance._meta.label_lower, ()):
-        rows = reference.model._default_manager.filter(**{reference.target_field: instance}).select_related(
-            reference.owner_field
-        )
+        rows = reference.model._default_manager.filter(**{reference.target_field: instance})
+        if reference.owner_field:
+            rows = rows.select_related(reference.owner_field)
         for row in rows:
-            owner = getattr(row, reference.owner_field)
+            owner = getattr(row, reference.owner_field) if reference.owner_field else row
             found.append(
                 {
                     "type": owner._meta.model_name,
                     "id": owner.pk,
                     "label": owner_label(owner),
-                    "slot": reference.model._meta.verbose_name,
+                    "slot": reference.model._meta.verbose_name
+                    if reference.owner_field
+                    else reference.model._meta.get_field(reference.target_field).verbose_name,
                 }
             )
     return found
@@ -219,7 +224,15 @@ def release(instance):
         pointing.delete()
         changed = [(obj, before, current(obj, slots)) for obj, (slots, before) in befores.items()]
     for reference in _references.get(instance._meta.label_lower, ()):
-        reference.model._default_manager.filter(**{reference.target_field: instance}).delete()
+        rows = reference.model._default_manager.filter(**{reference.target_field: instance})
+        if reference.owner_field:
+            rows.delete()
+            continue
+        for row in rows:
+            before = changelog.snapshot(row)
+            setattr(row, reference.target_field, None)
+            row.save()
+            changelog.record(row, changelog.UPDATE, before)
     return changed
 
 

@@ -7,7 +7,6 @@ from rest_framework import serializers
 
 from extensions.api.owners import may_own
 from extensions.models import Device, DeviceLine, Extension, normalize_mac
-from pbx.api.exceptions import Conflict
 from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations
 from pbx.api.viewsets import PbxViewSet
@@ -84,17 +83,12 @@ class DeviceSerializer(PbxModelSerializer):
         validators = []
         secret_fields = ["provisioning_password"]
         aliases = {"ph_name": "name", "ph_mac": "mac_address", "mac": "mac_address"}
+        unique_platform_wide = {
+            "mac_address": lambda mac: f"The device {':'.join(re.findall('..', mac))} is already registered."
+        }
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        mac = attrs.get("mac_address")
-        if mac:
-            taken = Device.objects.filter(mac_address=mac)
-            if self.instance is not None:
-                taken = taken.exclude(pk=self.instance.pk)
-            if taken.exists():
-                # Said without the tenant: the other tenant's device is none of the caller's business.
-                raise Conflict(f"The device {':'.join(re.findall('..', mac))} is already registered.")
         tenant = attrs.get("tenant") or self.instance.tenant
         user_id = attrs.get("user_id")
         if user_id is not None and not may_own(user_id, tenant):

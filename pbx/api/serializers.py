@@ -29,7 +29,7 @@ from rest_framework.settings import ISO_8601
 from pbx import destinations
 from pbx.api import tags
 from pbx.api.destinations import DestinationsField, ReferencedByField
-from pbx.api.exceptions import InvalidDestination, NumberInUse
+from pbx.api.exceptions import Conflict, InvalidDestination, NumberInUse
 from pbx.api.scope import scope_of
 from pbx.models import DialplanNumber
 
@@ -250,6 +250,7 @@ class PbxModelSerializer(serializers.ModelSerializer):
                     {"tenant": ["An object cannot move to another tenant: delete and recreate it."]}
                 )
         self._validate_unique_per_tenant(attrs)
+        self._validate_unique_platform_wide(attrs)
         if "destinations" in self.fields and not self.fields["destinations"].read_only:
             self._validate_destinations(attrs)
         if "tags" in self.fields:
@@ -278,6 +279,21 @@ class PbxModelSerializer(serializers.ModelSerializer):
                 errors[name] = [f"{model._meta.verbose_name.capitalize()} {value} already exists in {where}."]
         if errors:
             raise serializers.ValidationError(errors)
+
+    def _validate_unique_platform_wide(self, attrs):
+        """Meta.unique_platform_wide: {field: message} for values that belong to one tenant
+        on the whole platform (a DID's number, a phone's MAC). A clash is 409 conflict with
+        the message (formatted with `value`, or called with it), which never says which
+        tenant holds the value."""
+        for name, message in getattr(self.Meta, "unique_platform_wide", {}).items():
+            value = attrs.get(name)
+            if value in (None, ""):
+                continue
+            taken = self.Meta.model._default_manager.filter(**{name: value})
+            if self.instance is not None:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise Conflict(message(value) if callable(message) else message.format(value=value))
 
     def _validate_tags(self, attrs):
         """PATCH replaces the tags only when sent; PUT (and creation) also when left out."""
