@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "tenants",
     "apikeys",
     "extensions",
+    "routing",
 ]
 
 MIDDLEWARE = [

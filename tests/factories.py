@@ -19,6 +19,23 @@ from extensions.models import (
     WebCallWidget,
 )
 from pbx.models import ChangeLog
+from routing.models import (
+    DID,
+    DISA,
+    IVR,
+    Agent,
+    CallerIdBlacklist,
+    CustomDestination,
+    FeatureCode,
+    Flow,
+    HuntList,
+    OutboundRoute,
+    Queue,
+    RoutingProfile,
+    Schedule,
+    ShortNumber,
+    Trunk,
+)
 from tenants.models import (
     Department,
     Location,
@@ -270,6 +287,140 @@ class TagFactory(factory.django.DjangoModelFactory):
     color = "#1f77b4"
 
 
+class TrunkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Trunk
+
+    name = factory.Sequence(lambda n: f"carrier-{n}")
+    host = factory.Sequence(lambda n: f"sip{n}.carrier.example")
+    username = factory.Sequence(lambda n: f"trunkuser{n}")
+    password = "trunk-secret-password"
+
+
+class OutboundRouteFactory(factory.django.DjangoModelFactory):
+    """A tenant's outbound route (pass tenant=None for a global one)."""
+
+    class Meta:
+        model = OutboundRoute
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Route {n}")
+
+
+class RoutingProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoutingProfile
+
+    name = factory.Sequence(lambda n: f"Profile {n}")
+
+
+class DIDFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DID
+
+    tenant = factory.SubFactory(TenantFactory)
+    number = factory.Sequence(lambda n: f"+3902{5550000 + n}")
+    description = factory.Sequence(lambda n: f"Line {n}")
+
+
+class ScheduleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Schedule
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Office hours {n}")
+    time_zone = "Europe/Rome"
+
+
+class FlowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Flow
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Night mode {n}")
+
+
+class IVRFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IVR
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Main menu {n}")
+
+
+class HuntListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HuntList
+
+    tenant = factory.SubFactory(TenantFactory)
+    number = factory.Sequence(lambda n: str(6000 + n))
+    name = factory.Sequence(lambda n: f"Sales ring group {n}")
+
+
+class QueueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Queue
+
+    tenant = factory.SubFactory(TenantFactory)
+    number = factory.Sequence(lambda n: str(4000 + n))
+    name = factory.Sequence(lambda n: f"Support queue {n}")
+
+
+class AgentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agent
+
+    tenant = factory.SubFactory(TenantFactory)
+    number = factory.Sequence(lambda n: str(300 + n))
+    name = factory.Sequence(lambda n: f"Agent {n}")
+    pin = "7391"
+
+
+class CustomDestinationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomDestination
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Custom {n}")
+    dial_string = factory.Sequence(lambda n: f"Local/{n}@custom-context")
+
+
+class FeatureCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeatureCode
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = factory.Sequence(lambda n: f"*{700 + n}")
+    name = factory.Sequence(lambda n: f"Feature {n}")
+
+
+class ShortNumberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShortNumber
+
+    tenant = factory.SubFactory(TenantFactory)
+    number = factory.Sequence(lambda n: f"*{800 + n}")
+    dial = factory.Sequence(lambda n: f"+3906{7770000 + n}")
+
+
+class DISAFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DISA
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Road warrior {n}")
+    pin = "55218"
+
+
+class CallerIdBlacklistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CallerIdBlacklist
+
+    tenant = factory.SubFactory(TenantFactory)
+    caller_id = factory.Sequence(lambda n: f"+4420{7946000 + n}")
+    description = factory.Sequence(lambda n: f"Nuisance caller {n}")
+
+
 FACTORIES = {
     ChangeLog: ChangeLogFactory,
     Reseller: ResellerFactory,
@@ -293,4 +444,19 @@ FACTORIES = {
     Contact: ContactFactory,
     FollowMe: FollowMeFactory,
     WebCallWidget: WebCallWidgetFactory,
+    Trunk: TrunkFactory,
+    OutboundRoute: OutboundRouteFactory,
+    RoutingProfile: RoutingProfileFactory,
+    DID: DIDFactory,
+    Schedule: ScheduleFactory,
+    Flow: FlowFactory,
+    IVR: IVRFactory,
+    HuntList: HuntListFactory,
+    Queue: QueueFactory,
+    Agent: AgentFactory,
+    CustomDestination: CustomDestinationFactory,
+    FeatureCode: FeatureCodeFactory,
+    ShortNumber: ShortNumberFactory,
+    DISA: DISAFactory,
+    CallerIdBlacklist: CallerIdBlacklistFactory,
 }

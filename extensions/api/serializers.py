@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from extensions.api.owners import may_own
 from extensions.models import CODECS, Extension
+from pbx.api.references import ObjectIdField, check_ids
 from pbx.api.serializers import DetailUrlField, NumberedSerializer, TenantField
 
 FORWARDS = ("all", "busy", "no_answer", "unavailable")
@@ -37,6 +38,12 @@ class ExtensionSerializer(NumberedSerializer):
         help_text="SIP password; generated when omitted for SIP and PJSIP. Shown to platform admins only.",
     )
     codecs = CodecListField(required=False, help_text=f"Any of {', '.join(CODECS)}, in order of preference.")
+    routing_profile = ObjectIdField(
+        source="routing_profile_id",
+        required=False,
+        allow_null=True,
+        help_text="Id of a routing profile; overrides the tenant's.",
+    )
     user = serializers.IntegerField(
         source="user_id",
         required=False,
@@ -74,6 +81,7 @@ class ExtensionSerializer(NumberedSerializer):
             "call_limit",
             "max_contacts",
             "codecs",
+            "routing_profile",
             "mailbox",
             "toll_allow",
             "account_code",
@@ -94,6 +102,7 @@ class ExtensionSerializer(NumberedSerializer):
             "username": "sip_username",
             "sipusername": "sip_username",
             "ex_mailbox": "mailbox",
+            "routing_profile_id": "routing_profile",
             "ps_auths.password": "password",
             "sipfriends.secret": "password",
             "ps_endpoints.allow": "codecs",
@@ -140,6 +149,13 @@ class ExtensionSerializer(NumberedSerializer):
                 taken = taken.exclude(pk=extension.pk)
             if holder := taken.first():
                 errors["sip_username"] = [f"SIP username {username} is used by extension {holder.number}."]
+
+        if attrs.get("routing_profile_id") is not None:
+            try:
+                profiles = Extension._meta.get_field("routing_profile").related_model  # routing is above us
+                check_ids(profiles, [attrs["routing_profile_id"]], tenant, "routing_profile")
+            except serializers.ValidationError as error:
+                errors.update(error.detail)
 
         user_id = attrs.get("user_id")
         if user_id and not may_own(user_id, tenant):

@@ -99,6 +99,14 @@ class Extension(DialplanNumberHolder, TenantOwnedModel):
         help_text="Devices that may register at once (PJSIP AOR max_contacts).",
     )
     codecs = models.JSONField(default=list, blank=True, help_text="Allowed codecs in order of preference.")
+    routing_profile = models.ForeignKey(
+        "routing.RoutingProfile",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="extensions",
+        help_text="Overrides the tenant's routing profile.",
+    )
     mailbox = models.CharField(
         max_length=15,
         blank=True,

@@ -5,6 +5,7 @@ locations, tags)."""
 from rest_framework import serializers
 
 from pbx.api.global_objects import GlobalTenantField
+from pbx.api.references import ObjectIdField, check_ids
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, UpperCaseCharField
 from tenants.models import (
     PRIVILEGE_IDS,
@@ -44,6 +45,12 @@ class TenantSerializer(PbxModelSerializer):
         allow_null=True,
         help_text="Id of the switch server the tenant is placed on.",
     )
+    routing_profile = ObjectIdField(
+        source="routing_profile_id",
+        required=False,
+        allow_null=True,
+        help_text="Id of a routing profile (platform objects).",
+    )
 
     class Meta:
         model = Tenant
@@ -55,10 +62,27 @@ class TenantSerializer(PbxModelSerializer):
             "enabled",
             "reseller",
             "server",
+            "routing_profile",
             "created_at",
             "updated_at",
         ]
-        aliases = {"tenantname": "name", "te_name": "name", "tenantcode": "code", "te_code": "code"}
+        aliases = {
+            "tenantname": "name",
+            "te_name": "name",
+            "tenantcode": "code",
+            "te_code": "code",
+            "routing_profile_id": "routing_profile",  # seed 001's tenant PATCH
+        }
+
+    def validate_routing_profile(self, profile_id):
+        if profile_id is not None:
+            # The routing app sits above tenants: its model is reached through the field.
+            profiles = Tenant._meta.get_field("routing_profile").related_model
+            try:
+                check_ids(profiles, [profile_id], self.instance, "routing_profile")
+            except serializers.ValidationError as error:
+                raise serializers.ValidationError(error.detail["routing_profile"]) from None
+        return profile_id
 
     def validate_code(self, value):
         value = value.strip().upper()

@@ -103,6 +103,14 @@ class Tenant(TimestampedModel):
         related_name="tenants",
         help_text="The switch server the tenant is placed on.",
     )
+    routing_profile = models.ForeignKey(
+        "routing.RoutingProfile",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="tenants",
+        help_text="The outbound routes the tenant's extensions dial with, unless theirs says otherwise.",
+    )
 
     class Meta:
         ordering = ["code"]

@@ -144,3 +144,30 @@ def test_the_schema_the_docs_page_loads_is_served(client, db, page):
     assert schema_urls
     for url in schema_urls:
         assert client.get(url).status_code == 200
+
+
+def _properties(node, path=""):
+    """Every (path, schema) of a property in the schema document."""
+    if isinstance(node, dict):
+        for name, child in node.get("properties", {}).items():
+            yield f"{path}.{name}", child
+        for key, child in node.items():
+            yield from _properties(child, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from _properties(child, f"{path}[{index}]")
+
+
+def test_no_blankable_field_documents_an_empty_string_twice(schema):
+    """A blank-allowed text field with a pattern is documented as oneOf [pattern, empty]:
+    if the pattern also matches "", an empty value is valid under both, which oneOf
+    forbids, so clients validating our answers reject them."""
+    ambiguous = [
+        path
+        for path, prop in _properties(schema["components"])
+        for option in prop.get("oneOf", [])
+        if "pattern" in option
+        and any(o.get("maxLength") == 0 for o in prop["oneOf"])
+        and re.search(option["pattern"], "")
+    ]
+    assert ambiguous == []

@@ -1,12 +1,14 @@
 """The admin as people use it, in headless Chromium against a live server."""
 
 import pytest
+from django.utils import timezone
 
 from apikeys import roles
 from extensions.models import Extension
-from pbx.models import ChangeLog
+from pbx.models import ChangeLog, Destination
+from routing import callpath
 from tests.browser.conftest import log_in
-from tests.factories import ExtensionFactory, TenantFactory, UserFactory
+from tests.factories import DIDFactory, ExtensionFactory, IVRFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,3 +64,34 @@ def test_a_tenant_admin_sees_only_its_tenant_and_cannot_open_another_by_url(page
 
     page.goto(f"{live_server.url}/admin/")
     assert page.locator("text=Resellers").count() == 0
+
+
+def test_an_admin_adds_an_ivr_option_inline_and_the_route_tool_follows_it(page, live_server):
+    UserFactory(username="root", is_superuser=True, is_staff=True)
+    acme = TenantFactory(code="ACME")
+    menu = IVRFactory(tenant=acme, name="Main menu")
+    reception = ExtensionFactory(tenant=acme, number="100", name="Reception")
+    log_in(page, live_server, "root")
+
+    page.goto(f"{live_server.url}/admin/routing/ivr/{menu.pk}/change/")
+    page.click("#destinations-group .add-row a")
+    page.fill("#id_destinations-0-slot", "IVR_1")
+    page.select_option("#id_destinations-0-target_type", "EXT")
+    page.fill("#id_destinations-0-target_id", str(reception.pk))
+    page.click("input[name=_save]")
+    page.wait_for_selector("text=was changed successfully")
+
+    option = Destination.objects.get(owner_type="routing.ivr", owner_id=menu.pk)
+    assert (option.slot, option.target_type, option.target_id) == ("IVR_1", "EXT", reception.pk)
+    did = DIDFactory(tenant=acme)
+    Destination.objects.create(
+        tenant=acme,
+        owner_type="routing.did",
+        owner_id=did.pk,
+        slot="DID",
+        position=0,
+        target_type="IVR",
+        target_id=menu.pk,
+    )
+    answer = callpath.route(did, timezone.now(), digits="1")
+    assert answer["terminal"]["destination"] == f"EXT-{reception.pk}"

@@ -1,0 +1,219 @@
+"""Admin of the routing app: trunks for platform admins; the rest scoped to the staff
+user's tenants, with inlines for patterns, trunks, routes, time ranges, members and
+destination slots (an IVR's options)."""
+
+from django.contrib import admin
+
+from pbx.admin import DestinationInline, RoleAwareAdmin, TenantScopedAdmin
+from routing.models import (
+    DID,
+    DISA,
+    IVR,
+    Agent,
+    CallerIdBlacklist,
+    CustomDestination,
+    DialPattern,
+    FeatureCode,
+    Flow,
+    HuntList,
+    HuntListMember,
+    OutboundRoute,
+    OutboundRouteTrunk,
+    Queue,
+    QueueMember,
+    RoutingProfile,
+    RoutingProfileRoute,
+    Schedule,
+    ScheduleException,
+    ScheduleRange,
+    ShortNumber,
+    Trunk,
+)
+
+
+@admin.register(Trunk)
+class TrunkAdmin(RoleAwareAdmin):
+    """SIP trunks (platform admins only)."""
+
+    platform_only = True
+    list_display = ["name", "host", "port", "transport", "register", "max_channels", "enabled"]
+    list_filter = ["transport", "register", "enabled"]
+    search_fields = ["name", "host", "description"]
+    filter_horizontal = ["tenants"]
+
+
+class DialPatternInline(admin.TabularInline):
+    model = DialPattern
+    extra = 0
+
+
+class OutboundRouteTrunkInline(admin.TabularInline):
+    model = OutboundRouteTrunk
+    extra = 0
+    verbose_name_plural = "trunks, in failover order"
+
+
+@admin.register(OutboundRoute)
+class OutboundRouteAdmin(TenantScopedAdmin):
+    """Outbound routes; those without a tenant are the platform's."""
+
+    list_display = ["name", "tenant", "priority", "emergency", "enabled"]
+    list_filter = ["emergency", "enabled"]
+    search_fields = ["name", "description"]
+    inlines = [DialPatternInline, OutboundRouteTrunkInline]
+
+
+class RoutingProfileRouteInline(admin.TabularInline):
+    model = RoutingProfileRoute
+    extra = 0
+    raw_id_fields = ["route"]
+
+
+@admin.register(RoutingProfile)
+class RoutingProfileAdmin(RoleAwareAdmin):
+    """Routing profiles (platform admins only)."""
+
+    platform_only = True
+    list_display = ["name", "type", "description"]
+    list_filter = ["type"]
+    search_fields = ["name", "description"]
+    inlines = [RoutingProfileRouteInline]
+
+
+@admin.register(DID)
+class DIDAdmin(TenantScopedAdmin):
+    """DIDs and where their calls go."""
+
+    list_display = ["number", "description", "tenant", "schedule", "enabled"]
+    list_filter = ["enabled"]
+    list_select_related = ["tenant", "schedule"]
+    search_fields = ["number", "description"]
+    raw_id_fields = ["schedule"]
+    inlines = [DestinationInline]
+
+
+class ScheduleRangeInline(admin.TabularInline):
+    model = ScheduleRange
+    extra = 0
+
+
+class ScheduleExceptionInline(admin.TabularInline):
+    model = ScheduleException
+    extra = 0
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(TenantScopedAdmin):
+    """Schedules, with their weekly ranges and dated exceptions."""
+
+    list_display = ["name", "time_zone", "tenant"]
+    search_fields = ["name", "description"]
+    inlines = [ScheduleRangeInline, ScheduleExceptionInline, DestinationInline]
+
+
+@admin.register(Flow)
+class FlowAdmin(TenantScopedAdmin):
+    """Flows (office modes): change `state` to switch day and night."""
+
+    list_display = ["name", "state", "state_changed_at", "tenant"]
+    list_filter = ["state"]
+    list_editable = ["state"]
+    search_fields = ["name", "variable_name"]
+    inlines = [DestinationInline]
+
+
+@admin.register(IVR)
+class IVRAdmin(TenantScopedAdmin):
+    """IVRs; their options are the destination rows (IVR_1, IVR_TIMEOUT ...)."""
+
+    list_display = ["name", "timeout", "retries", "direct_dial", "enabled", "tenant"]
+    list_filter = ["direct_dial", "enabled"]
+    search_fields = ["name", "description"]
+    inlines = [DestinationInline]
+
+
+class HuntListMemberInline(admin.TabularInline):
+    model = HuntListMember
+    extra = 0
+    raw_id_fields = ["extension"]
+
+
+@admin.register(HuntList)
+class HuntListAdmin(TenantScopedAdmin):
+    """Hunt lists (ring groups) with their members."""
+
+    list_display = ["number", "name", "strategy", "ring_time", "enabled", "tenant"]
+    list_filter = ["strategy", "enabled"]
+    search_fields = ["number", "name"]
+    inlines = [HuntListMemberInline, DestinationInline]
+
+
+class QueueMemberInline(admin.TabularInline):
+    model = QueueMember
+    extra = 0
+    raw_id_fields = ["extension", "agent"]
+
+
+@admin.register(Queue)
+class QueueAdmin(TenantScopedAdmin):
+    """Queues with their members and agents."""
+
+    list_display = ["number", "name", "strategy", "timeout", "max_callers", "enabled", "tenant"]
+    list_filter = ["strategy", "enabled"]
+    search_fields = ["number", "name"]
+    inlines = [QueueMemberInline, DestinationInline]
+
+
+@admin.register(Agent)
+class AgentAdmin(TenantScopedAdmin):
+    """Queue agents."""
+
+    list_display = ["number", "name", "extension", "enabled", "tenant"]
+    list_filter = ["enabled"]
+    search_fields = ["number", "name"]
+    raw_id_fields = ["extension"]
+
+
+@admin.register(CustomDestination)
+class CustomDestinationAdmin(TenantScopedAdmin):
+    """Custom destinations; those without a tenant are global."""
+
+    list_display = ["name", "dial_string", "tenant"]
+    search_fields = ["name", "dial_string"]
+    inlines = [DestinationInline]
+
+
+@admin.register(FeatureCode)
+class FeatureCodeAdmin(TenantScopedAdmin):
+    """Feature codes; those without a tenant are global."""
+
+    list_display = ["code", "name", "feature", "enabled", "tenant"]
+    list_filter = ["feature", "enabled"]
+    search_fields = ["code", "name"]
+    inlines = [DestinationInline]
+
+
+@admin.register(ShortNumber)
+class ShortNumberAdmin(TenantScopedAdmin):
+    """Short numbers; those without a tenant are global."""
+
+    list_display = ["number", "dial", "enabled", "tenant"]
+    search_fields = ["number", "dial", "description"]
+
+
+@admin.register(DISA)
+class DISAAdmin(TenantScopedAdmin):
+    """DISAs."""
+
+    list_display = ["name", "caller_id_number", "routing_profile", "enabled", "tenant"]
+    search_fields = ["name"]
+    raw_id_fields = ["routing_profile"]
+
+
+@admin.register(CallerIdBlacklist)
+class CallerIdBlacklistAdmin(TenantScopedAdmin):
+    """The caller ID blacklist; entries without a tenant are global."""
+
+    list_display = ["caller_id", "description", "enabled", "tenant"]
+    list_filter = ["enabled"]
+    search_fields = ["caller_id", "description"]
