@@ -1,0 +1,158 @@
+"""`/api/cdrs/`: ingest that loses no good call for a bad one, and reads within reach."""
+
+import json
+from urllib.parse import quote
+
+from cdrs.models import CallRecord
+from tests.factories import CallRecordFactory, ExtensionFactory
+
+CALL = {
+    "call_id": "a4f8c2de-1",
+    "caller_number": "+390212345678",
+    "destination_number": "1001",
+    "start": "2026-03-10T08:00:00Z",
+    "answer": "2026-03-10T08:00:05Z",
+    "end": "2026-03-10T08:01:05Z",
+    "duration": 65,
+    "billsec": 60,
+}
+MASTER_CSV = (
+    '"","1001","+441234567890","from-internal","""Alice"" <1001>","PJSIP/1001-01","PJSIP/carrier-02",'
+    '"Dial","PJSIP/x","2026-03-10 09:00:00","2026-03-10 09:00:05","2026-03-10 09:01:05","65","60",'
+    '"ANSWERED","DOCUMENTATION","1773129600.1"\n'
+)
+
+
+def test_one_record_is_stored_in_the_key_tenant(api, acme_key, acme):
+    response = api(acme_key).post("/api/cdrs/", CALL, format="json")
+    assert response.json() == {"stored": 1, "skipped": 0, "rejected": []}
+    assert CallRecord.objects.get().tenant == acme
+
+
+def test_a_record_posted_twice_is_skipped_and_counted(api, acme_key):
+    api(acme_key).post("/api/cdrs/", CALL, format="json")
+    response = api(acme_key).post("/api/cdrs/", [CALL], format="json")
+    assert response.json() == {"stored": 0, "skipped": 1, "rejected": []}
+    assert CallRecord.objects.count() == 1
+
+
+def test_a_bad_record_is_reported_by_index_and_the_good_ones_are_stored(api, acme_key):
+    bad = {**CALL, "call_id": "a4f8c2de-2", "start": "yesterday"}
+    good = {**CALL, "call_id": "a4f8c2de-3"}
+    response = api(acme_key).post("/api/cdrs/", [CALL, bad, good], format="json")
+    body = response.json()
+    assert (response.status_code, body["stored"], body["skipped"]) == (200, 2, 0)
+    [rejected] = body["rejected"]
+    assert rejected["index"] == 1
+    assert "ISO 8601" in rejected["error"]["fields"]["start"][0]
+
+
+def test_seed_004_names_are_understood(api, acme_key):
+    record = {
+        "call_uuid": "550e8400-e29b-41d4-a716-446655440000",
+        "caller_id_name": "Bob",
+        "caller_id_number": "+390212345678",
+        "destination_number": "1001",
+        "start_stamp": "2026-03-10T08:00:00Z",
+        "end_stamp": "2026-03-10T08:00:30Z",
+        "hangup_cause": "NO_ANSWER",
+        "record_path": "/var/lib/recordings/x.wav",
+    }
+    assert api(acme_key).post("/api/cdrs/", record, format="json").json()["stored"] == 1
+    call = CallRecord.objects.get()
+    assert (call.caller_name, call.disposition, call.recording) == (
+        "Bob",
+        "NO ANSWER",
+        "/var/lib/recordings/x.wav",
+    )
+
+
+def test_a_global_key_finds_the_tenant_by_the_record_domain(api, admin_key, acme):
+    response = api(admin_key).post("/api/cdrs/", {**CALL, "domain": acme.sip_domain}, format="json")
+    assert response.json()["stored"] == 1
+    assert CallRecord.objects.get().tenant == acme
+
+
+def test_a_record_whose_tenant_cannot_be_told_is_rejected(api, admin_key, acme):
+    response = api(admin_key).post("/api/cdrs/", CALL, format="json")
+    assert response.json()["rejected"][0]["error"]["message"].startswith("No tenant")
+
+
+def test_a_tenant_key_cannot_store_into_another_tenant_by_domain(api, acme_key, globex):
+    api(acme_key).post("/api/cdrs/", {**CALL, "domain": globex.sip_domain}, format="json")
+    assert not CallRecord.objects.filter(tenant=globex).exists()
+
+
+def test_freeswitch_posts_are_stored_raw_or_as_a_form_field(api, acme_key):
+    document = {
+        "variables": {"uuid": "fs-1", "start_epoch": "1773129600", "caller_id_number": quote("+39 02")},
+        "callflow": [{"caller_profile": {"destination_number": "1001"}}],
+    }
+    raw = api(acme_key).post(
+        "/api/cdrs/freeswitch/?uuid=fs-1", json.dumps(document), content_type="application/json"
+    )
+    form = api(acme_key).post(
+        "/api/cdrs/freeswitch/",
+        "cdr=" + quote(json.dumps({**document, "variables": {**document["variables"], "uuid": "fs-2"}})),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert raw.json()["stored"] == form.json()["stored"] == 1
+    assert CallRecord.objects.get(call_id="fs-1").caller_number == "+39 02"
+
+
+def test_asterisk_master_csv_is_stored_and_a_bad_line_reported_by_number(api, acme_key):
+    body = MASTER_CSV + '"","1001"\n'
+    response = api(acme_key).post("/api/cdrs/asterisk/?timezone=Europe/Rome", body, content_type="text/csv")
+    result = response.json()
+    assert result["stored"] == 1
+    assert result["rejected"][0]["line"] == 2
+    assert CallRecord.objects.get().start.isoformat() == "2026-03-10T08:00:00+00:00"
+
+
+def test_an_unknown_time_zone_is_a_validation_error(api, acme_key):
+    response = api(acme_key).post(
+        "/api/cdrs/asterisk/?timezone=Mars/Olympus", MASTER_CSV, content_type="text/csv"
+    )
+    assert response.status_code == 400
+    assert "timezone" in response.json()["error"]["fields"]
+
+
+def test_a_user_api_caller_reads_only_its_own_extensions_calls(api, acme, acme_user):
+    from tests.factories import ApiKeyFactory
+
+    own = ExtensionFactory(tenant=acme, user=acme_user)
+    mine = CallRecordFactory(tenant=acme, extension=own)
+    CallRecordFactory(tenant=acme)
+    key = ApiKeyFactory(owner=acme_user, tenant=acme)
+    ids = [row["id"] for row in api(key).get("/api/cdrs/").json()["results"]]
+    assert ids == [mine.pk]
+
+
+def test_nojson_leaves_the_raw_payload_out(api, acme_key, acme):
+    CallRecordFactory(tenant=acme, raw={"big": "x" * 100})
+    row = api(acme_key).get("/api/cdrs/?nojson").json()["results"][0]
+    assert "raw" not in row
+
+
+def test_filters_by_start_range_and_number_prefix(api, acme_key, acme):
+    CallRecordFactory(tenant=acme, caller_number="+390211111111")
+    CallRecordFactory(tenant=acme, caller_number="+441111111111")
+    rows = (
+        api(acme_key).get("/api/cdrs/?caller_number__startswith=%2B39&start__gte=2026-01-01T00:00:00Z").json()
+    )
+    assert [row["caller_number"] for row in rows["results"]] == ["+390211111111"]
+
+
+def test_the_list_pages_by_cursor_newest_first(api, acme_key, acme):
+    CallRecordFactory.create_batch(3, tenant=acme)
+    first = api(acme_key).get("/api/cdrs/?page_size=2").json()
+    second = api(acme_key).get(first["next"]).json()
+    starts = [row["start"] for row in first["results"] + second["results"]]
+    assert starts == sorted(starts, reverse=True) and len(starts) == 3
+    assert "count" not in first
+
+
+def test_records_are_not_changed_or_deleted_through_the_api(api, admin_key, acme):
+    call = CallRecordFactory(tenant=acme)
+    assert api(admin_key).patch(f"/api/cdrs/{call.pk}/", {"billsec": 1}, format="json").status_code == 405
+    assert api(admin_key).delete(f"/api/cdrs/{call.pk}/").status_code == 405
