@@ -6,31 +6,57 @@ are stored, duplicates skipped, bad ones reported by index (cdrs.ingest).
 """
 
 import zoneinfo
-from urllib.parse import parse_qs
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import BaseParser, FormParser, JSONParser
 from rest_framework.response import Response
 
 from apikeys import roles
 from cdrs import formats, ingest
 from cdrs.models import CallRecord
-from pbx.api.exceptions import ApiError, PayloadTooLarge, PermissionDenied
+from pbx.api.concurrency import idempotent
+from pbx.api.exceptions import ApiError, MissingTenant, PayloadTooLarge, PermissionDenied
 from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet
-from pbx.api.serializers import DetailUrlField, PbxModelSerializer
+from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
 from pbx.api.viewsets import PbxViewSet
+from tenants.models import Tenant
 
 MAX_RECORDS_PER_REQUEST = 10_000
 
 
+class MasterCsvParser(BaseParser):
+    """A text/csv (or text/plain) body, as text: what Asterisk's Master.csv holds."""
+
+    media_type = "text/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return stream.read().decode("utf-8") if stream is not None else ""
+        except UnicodeDecodeError:
+            raise ParseError("The body is not UTF-8 text.") from None
+
+
 class CallRecordSerializer(PbxModelSerializer):
-    """A call as stored. Read only: records come in through ingest, never through edits."""
+    """A call as stored. The writable fields are what `POST /api/cdrs/` takes; the rest is
+    resolved at ingest. This serializer documents and renders; ingest reads records with
+    cdrs.formats.read_json_record, which accepts exactly these fields (and seed 004's names)."""
 
     url = DetailUrlField(view_name="callrecord-detail")
+    tenant = TenantField(required=False)
+    domain = serializers.CharField(
+        write_only=True, required=False, help_text="The tenant's SIP domain, when the caller names no tenant."
+    )
 
     class Meta:
         model = CallRecord
@@ -38,9 +64,10 @@ class CallRecordSerializer(PbxModelSerializer):
             "id", "url", "tenant", "call_id", "direction", "caller_name", "caller_number",
             "destination_number", "extension", "did", "trunk", "start", "answer", "end",
             "duration", "billsec", "disposition", "hangup_cause", "account_code", "recording",
-            "raw", "created_at",
+            "raw", "domain", "created_at",
         ]  # fmt: skip
-        read_only_fields = fields
+        read_only_fields = ["id", "url", "extension", "did", "trunk", "raw", "created_at"]
+        extra_kwargs = {"direction": {"required": False}}
         taggable = False
         change_logged = False  # history: stored once, never edited
 
@@ -86,6 +113,7 @@ class CallRecordCursor(CursorPagination):
     max_page_size = 1000
 
 
+MASTER_CSV_BODY = inline_serializer("AsteriskMasterCsv", {"csv": serializers.CharField()})
 INGEST_RESULT = inline_serializer(
     "CallRecordIngestResult",
     {
@@ -117,47 +145,75 @@ class CallRecordViewSet(PbxViewSet):
     # --- ingest ---------------------------------------------------------------------
 
     @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT},
-        responses={200: INGEST_RESULT},
-        description="One record or an array (at most 10,000); stores the good ones, skips "
-        "duplicates and reports the bad ones by index.",
+        request=CallRecordSerializer(many=True),
+        responses={
+            201: CallRecordSerializer,
+            200: PolymorphicProxySerializer(
+                "CallRecordIngestAnswer",
+                serializers=[CallRecordSerializer, INGEST_RESULT],
+                resource_type_field_name=None,
+            ),
+        },
+        description=(
+            "One record (201 with the record; 200 with the stored one when that call is already "
+            "stored) or an array of at most 10,000 (200 with what was stored, skipped and rejected)."
+        ),
     )
     def create(self, request, *args, **kwargs):
+        return idempotent(request, lambda: self._create_records(request))
+
+    def _create_records(self, request):
         body = request.data
-        items = body if isinstance(body, list) else [body]
-        self._check_batch(items)
-        return self._ingest(items, formats.read_json_record)
+        if isinstance(body, list):
+            return self._ingest(body, formats.read_json_record, by="index")
+        self.check_ingest_role()
+        try:
+            record = formats.read_json_record(body)
+        except formats.RecordError as error:
+            raise ApiError(fields=error.fields or {"non_field_errors": [str(error)]}) from None
+        tenant = self._tenant_of(record)
+        if tenant is None:
+            raise MissingTenant(NO_TENANT)
+        call = ingest.resolve(record, tenant, ingest.TenantDirectory())
+        stored = ingest.store([call])
+        call = CallRecord.objects.get(tenant=tenant, call_id=call.call_id)
+        call.scope_tenant_code = tenant.code
+        return Response(self.get_serializer(call).data, status=201 if stored else 200)
 
     @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT, "application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
+        request={
+            "application/json": OpenApiTypes.OBJECT,
+            "application/x-www-form-urlencoded": OpenApiTypes.OBJECT,
+        },
         responses={200: INGEST_RESULT},
-        description="What FreeSWITCH's mod_json_cdr posts, raw JSON or a form field `cdr`.",
+        description="What FreeSWITCH's mod_json_cdr posts: raw JSON, or a form field `cdr`.",
     )
-    @action(detail=False, methods=["post"], parser_classes=[])
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser, FormParser])
     def freeswitch(self, request):
-        body = request._request.body
-        if request.content_type.startswith("application/x-www-form-urlencoded"):
-            body = (parse_qs(body.decode("utf-8", "replace")).get("cdr") or [""])[0]
-        return self._ingest([body], formats.read_freeswitch_json)
+        body = request.data
+        if not isinstance(body, dict) or ("variables" not in body and "cdr" in body):
+            # A form post: the document is the `cdr` field's text.
+            body = body.get("cdr", "") if hasattr(body, "get") else ""
+        return self._ingest([body], formats.read_freeswitch_json, by="index")
 
     @extend_schema(
-        request={"text/csv": OpenApiTypes.STR},
+        request={"text/csv": OpenApiTypes.STR, "application/json": MASTER_CSV_BODY},
         parameters=[
             OpenApiParameter("timezone", str, description="The switch's time zone (default: the platform's).")
         ],
         responses={200: INGEST_RESULT},
-        description="The body of Asterisk's Master.csv; rejected rows are reported by line.",
+        description='The lines of Asterisk\'s Master.csv, as the body or as `{"csv": ...}`; '
+        "rejected rows are reported by line.",
     )
-    @action(detail=False, methods=["post"], parser_classes=[])
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser, MasterCsvParser])
     def asterisk(self, request):
-        tz = self._switch_time_zone()
-        try:
-            text = request._request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ApiError("The body is not UTF-8 text.") from None
-        rows = list(formats.read_asterisk_csv(text, tz))
-        self._check_batch(rows)
-        return self._ingest_read(rows, by="line")
+        body = request.data
+        text = body.get("csv") if isinstance(body, dict) else body
+        if not isinstance(text, str):
+            raise ApiError(
+                fields={"csv": ["Send the Master.csv lines as a text/csv body or as a string here."]}
+            )
+        return self._ingest_read(list(formats.read_asterisk_csv(text, self._switch_time_zone())), by="line")
 
     def _switch_time_zone(self):
         name = self.request.query_params.get("timezone") or settings.TIME_ZONE
@@ -166,62 +222,64 @@ class CallRecordViewSet(PbxViewSet):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ApiError(fields={"timezone": [f"{name[:64]!r} is not an IANA time zone."]}) from None
 
-    def _check_batch(self, items):
-        self.check_ingest_role()
-        if len(items) > MAX_RECORDS_PER_REQUEST:
-            raise PayloadTooLarge(f"At most {MAX_RECORDS_PER_REQUEST} records a request; send the rest in another.")
-
     def check_ingest_role(self):
         if self.scope.role == roles.USER:
             raise PermissionDenied("Your role (user_api) may not store call records.")
 
-    def _ingest(self, items, reader):
+    def _ingest(self, items, reader, by):
         read = []
-        for index, item in enumerate(items):
+        for index, item in enumerate(items[: MAX_RECORDS_PER_REQUEST + 1]):
             try:
                 read.append((index, reader(item)))
             except formats.RecordError as error:
                 read.append((index, error))
-        return self._ingest_read(read, by="index")
+        return self._ingest_read(read, by=by)
 
     def _ingest_read(self, read, by):
-        """Store what was read; `read` holds (index or line, SwitchRecord or RecordError)."""
+        """Store what was read; `read` holds (index or line, SwitchRecord or RecordError).
+
+        A record naming a tenant out of reach refuses the whole request (404, as anywhere
+        in the API): that is a caller's mistake, not a switch's bad row."""
         self.check_ingest_role()
+        if len(read) > MAX_RECORDS_PER_REQUEST:
+            raise PayloadTooLarge(
+                f"At most {MAX_RECORDS_PER_REQUEST} records a request; send the rest in another."
+            )
+        directory = ingest.TenantDirectory(tenants=self._reach())
+        tenants = [
+            None if isinstance(record, formats.RecordError) else self._tenant_of(record, directory)
+            for _, record in read
+        ]
         result = ingest.IngestResult()
-        directory = ingest.TenantDirectory(tenants=None if self.scope.tenant_ids is None else self._reach())
-        default = self._named_tenant()
         calls = []
-        for position, record in read:
+        for (position, record), tenant in zip(read, tenants, strict=True):
             if isinstance(record, formats.RecordError):
                 result.rejected.append({by: position, "error": record.as_dict()})
-                continue
-            tenant = default or directory.tenant_for(record, default=self._record_tenant(record))
-            if tenant is None:
+            elif tenant is None:
                 result.rejected.append({by: position, "error": {"message": NO_TENANT}})
-                continue
-            calls.append(ingest.resolve(record, tenant, directory, keep_raw=True))
+            else:
+                calls.append(ingest.resolve(record, tenant, directory))
         result.stored = ingest.store(calls)
         result.skipped = len(calls) - result.stored
         return Response(result.as_dict())
 
     def _reach(self):
-        from tenants.models import Tenant
-
+        if self.scope.tenant_ids is None:
+            return None
         return list(Tenant.objects.filter(pk__in=self.scope.tenant_ids))
 
-    def _named_tenant(self):
-        """The tenant the request names (`?tenant=`) or implies (a tenant key)."""
+    def _tenant_of(self, record, directory=None):
+        """The record's tenant: its `tenant` (checked as for any create: 404 out of reach,
+        400 when it differs from ?tenant=), else ?tenant= or the key's, else the tenant
+        whose SIP domain or code the record names; None when nothing tells."""
+        named = record.raw.get("tenant") if isinstance(record.raw, dict) else None
+        if named not in (None, ""):
+            if not isinstance(named, str | int) or isinstance(named, bool):
+                raise ApiError(fields={"tenant": ["Give a tenant code such as ACME."]})
+            return self.tenant_for_create(self.scope.tenant(named))
         param = self.request.query_params.get("tenant")
-        return self.scope.tenant(param) if param else self.implied_tenant()
-
-    def _record_tenant(self, record):
-        code = record.raw.get("tenant") if isinstance(record.raw, dict) else None
-        if not code or not isinstance(code, str | int):
-            return None
-        try:
-            return self.scope.tenant(code)
-        except ApiError:
-            return None
+        tenant = self.scope.tenant(param) if param else self.implied_tenant()
+        return tenant or (directory or ingest.TenantDirectory(tenants=self._reach())).tenant_for(record)
 
 
 NO_TENANT = (

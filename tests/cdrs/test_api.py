@@ -23,14 +23,28 @@ MASTER_CSV = (
 )
 
 
-def test_one_record_is_stored_in_the_key_tenant(api, acme_key, acme):
+def test_one_record_is_created_in_the_key_tenant(api, acme_key, acme):
     response = api(acme_key).post("/api/cdrs/", CALL, format="json")
-    assert response.json() == {"stored": 1, "skipped": 0, "rejected": []}
+    assert response.status_code == 201
+    assert (response.json()["tenant"], response.json()["call_id"]) == ("ACME", "a4f8c2de-1")
     assert CallRecord.objects.get().tenant == acme
 
 
-def test_a_record_posted_twice_is_skipped_and_counted(api, acme_key):
-    api(acme_key).post("/api/cdrs/", CALL, format="json")
+def test_one_record_posted_again_answers_200_with_the_stored_call(api, acme_key):
+    first = api(acme_key).post("/api/cdrs/", CALL, format="json").json()
+    again = api(acme_key).post("/api/cdrs/", CALL, format="json")
+    assert (again.status_code, again.json()["id"]) == (200, first["id"])
+    assert CallRecord.objects.count() == 1
+
+
+def test_one_bad_record_is_a_validation_error_naming_the_field(api, acme_key):
+    response = api(acme_key).post("/api/cdrs/", {**CALL, "billsec": -1}, format="json")
+    assert response.status_code == 400
+    assert "billsec" in response.json()["error"]["fields"]
+
+
+def test_a_record_in_an_array_posted_twice_is_skipped_and_counted(api, acme_key):
+    api(acme_key).post("/api/cdrs/", [CALL], format="json")
     response = api(acme_key).post("/api/cdrs/", [CALL], format="json")
     assert response.json() == {"stored": 0, "skipped": 1, "rejected": []}
     assert CallRecord.objects.count() == 1
@@ -58,7 +72,7 @@ def test_seed_004_names_are_understood(api, acme_key):
         "hangup_cause": "NO_ANSWER",
         "record_path": "/var/lib/recordings/x.wav",
     }
-    assert api(acme_key).post("/api/cdrs/", record, format="json").json()["stored"] == 1
+    assert api(acme_key).post("/api/cdrs/", record, format="json").status_code == 201
     call = CallRecord.objects.get()
     assert (call.caller_name, call.disposition, call.recording) == (
         "Bob",
@@ -68,19 +82,39 @@ def test_seed_004_names_are_understood(api, acme_key):
 
 
 def test_a_global_key_finds_the_tenant_by_the_record_domain(api, admin_key, acme):
-    response = api(admin_key).post("/api/cdrs/", {**CALL, "domain": acme.sip_domain}, format="json")
+    response = api(admin_key).post("/api/cdrs/", [{**CALL, "domain": acme.sip_domain}], format="json")
     assert response.json()["stored"] == 1
     assert CallRecord.objects.get().tenant == acme
 
 
-def test_a_record_whose_tenant_cannot_be_told_is_rejected(api, admin_key, acme):
-    response = api(admin_key).post("/api/cdrs/", CALL, format="json")
+def test_a_record_in_an_array_whose_tenant_cannot_be_told_is_rejected(api, admin_key, acme):
+    response = api(admin_key).post("/api/cdrs/", [CALL], format="json")
     assert response.json()["rejected"][0]["error"]["message"].startswith("No tenant")
 
 
-def test_a_tenant_key_cannot_store_into_another_tenant_by_domain(api, acme_key, globex):
-    api(acme_key).post("/api/cdrs/", {**CALL, "domain": globex.sip_domain}, format="json")
+def test_one_record_whose_tenant_cannot_be_told_is_missing_tenant(api, admin_key, acme):
+    response = api(admin_key).post("/api/cdrs/", CALL, format="json")
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "missing_tenant")
+
+
+def test_a_tenant_key_stores_in_its_own_tenant_whatever_domain_a_record_names(api, acme_key, globex):
+    api(acme_key).post("/api/cdrs/", [{**CALL, "domain": globex.sip_domain}], format="json")
     assert not CallRecord.objects.filter(tenant=globex).exists()
+
+
+def test_a_global_key_of_one_tenant_cannot_store_by_another_tenant_domain(api, acme_admin, globex):
+    from tests.factories import ApiKeyFactory
+
+    key = ApiKeyFactory(owner=acme_admin)
+    api(key).post("/api/cdrs/", [{**CALL, "domain": globex.sip_domain}], format="json")
+    assert [call.tenant.code for call in CallRecord.objects.all()] == ["ACME"]
+
+
+def test_an_array_naming_a_tenant_out_of_reach_is_refused_whole(api, acme_key, globex):
+    body = [CALL, {**CALL, "call_id": "x-2", "tenant": "GLOBEX"}]
+    response = api(acme_key).post("/api/cdrs/", body, format="json")
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "tenant_not_found")
+    assert CallRecord.objects.count() == 0
 
 
 def test_freeswitch_posts_are_stored_raw_or_as_a_form_field(api, acme_key):
@@ -107,6 +141,11 @@ def test_asterisk_master_csv_is_stored_and_a_bad_line_reported_by_number(api, ac
     assert result["stored"] == 1
     assert result["rejected"][0]["line"] == 2
     assert CallRecord.objects.get().start.isoformat() == "2026-03-10T08:00:00+00:00"
+
+
+def test_master_csv_lines_may_come_as_a_json_string(api, acme_key):
+    response = api(acme_key).post("/api/cdrs/asterisk/", {"csv": MASTER_CSV}, format="json")
+    assert response.json()["stored"] == 1
 
 
 def test_an_unknown_time_zone_is_a_validation_error(api, acme_key):
