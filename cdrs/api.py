@@ -5,9 +5,11 @@ history; retention deletes them), and their ingest is not all-or-nothing: good r
 are stored, duplicates skipped, bad ones reported by index (cdrs.ingest).
 """
 
+import datetime as dt
 import zoneinfo
 
 from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -23,8 +25,9 @@ from rest_framework.parsers import BaseParser, FormParser, JSONParser
 from rest_framework.response import Response
 
 from apikeys import roles
-from cdrs import formats, ingest
+from cdrs import formats, ingest, stats
 from cdrs.models import CallRecord
+from cdrs.timeline import timeline
 from pbx.api.concurrency import idempotent
 from pbx.api.exceptions import ApiError, MissingTenant, PayloadTooLarge, PermissionDenied
 from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet
@@ -113,6 +116,31 @@ class CallRecordCursor(CursorPagination):
     max_page_size = 1000
 
 
+class CallEventSerializer(serializers.Serializer):
+    """One event of a call's timeline."""
+
+    at = serializers.DateTimeField()
+    event = serializers.CharField()
+    detail = serializers.DictField()
+
+
+_COUNTS = {name: serializers.IntegerField() for name in ("calls", "answered", "missed")}
+_SECONDS = {"average": serializers.FloatField(), "longest": serializers.IntegerField()}
+STATS = inline_serializer(
+    "CallStatistics",
+    {
+        **_COUNTS,
+        "answer_seizure_ratio": serializers.FloatField(allow_null=True, help_text="Answered / calls."),
+        "ring_seconds": inline_serializer("RingSeconds", _SECONDS),
+        "talk_seconds": inline_serializer("TalkSeconds", _SECONDS),
+        "group_by": serializers.CharField(),
+        "distribution": inline_serializer(
+            "CallDistribution",
+            {"key": serializers.JSONField(help_text="Hour, day or extension id."), **_COUNTS},
+            many=True,
+        ),
+    },
+)
 MASTER_CSV_BODY = inline_serializer("AsteriskMasterCsv", {"csv": serializers.CharField()})
 INGEST_RESULT = inline_serializer(
     "CallRecordIngestResult",
@@ -141,6 +169,52 @@ class CallRecordViewSet(PbxViewSet):
             # A user_api caller hears only the calls of its own extensions.
             queryset = queryset.filter(extension__user=self.scope.user)
         return queryset
+
+    # --- one call's events, and statistics of many -------------------------------------
+
+    @extend_schema(responses={200: CallEventSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        """The call's events, earliest first (seed 004's call timeline)."""
+        return Response(CallEventSerializer(timeline(self.get_object()), many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "group_by",
+                str,
+                enum=stats.GROUPINGS,
+                description="Distribution by hour of day (default), day or extension.",
+            ),
+            OpenApiParameter(
+                "timezone", str, description="Time zone of hours and days (default: the platform's)."
+            ),
+            OpenApiParameter("cdr_extn", str, description="Seed 004: calls of this extension number."),
+            OpenApiParameter("cdr_hours", int, description="Seed 004: calls of the last N hours."),
+            OpenApiParameter(
+                "cdr_scope", str, description="Seed 004: `extn` for one extension, else the tenant."
+            ),
+        ],
+        responses={200: STATS},
+    )
+    @action(detail=False, methods=["get"])
+    def stats(self, request):
+        """Calls, answered, missed, answer-seizure ratio, ring and talk times and their
+        distribution, for the calls the list's filters select."""
+        params = request.query_params
+        calls = self.filter_queryset(self.get_queryset())
+        extension_number = params.get("cdr_extn")
+        # Seed 004: cdr_scope=extn narrows to cdr_extn's calls; another scope is the tenant's.
+        if extension_number and params.get("cdr_scope", "extn") == "extn":
+            calls = calls.filter(extension__number=extension_number[:32])
+        if params.get("cdr_hours"):
+            calls = calls.filter(start__gte=timezone.now() - dt.timedelta(hours=_hours(params["cdr_hours"])))
+        group_by = params.get("group_by") or (
+            "extension" if params.get("cdr_scope") == "extn_all" else "hour"
+        )
+        if group_by not in stats.GROUPINGS:
+            raise ApiError(fields={"group_by": [f"Must be one of {', '.join(stats.GROUPINGS)}."]})
+        return Response(stats.call_stats(calls, group_by, self._switch_time_zone()))
 
     # --- ingest ---------------------------------------------------------------------
 
@@ -280,6 +354,16 @@ class CallRecordViewSet(PbxViewSet):
         param = self.request.query_params.get("tenant")
         tenant = self.scope.tenant(param) if param else self.implied_tenant()
         return tenant or (directory or ingest.TenantDirectory(tenants=self._reach())).tenant_for(record)
+
+
+def _hours(value):
+    try:
+        hours = int(value)
+    except ValueError:
+        hours = 0
+    if not 0 < hours <= 24 * 3660:
+        raise ApiError(fields={"cdr_hours": ["A whole number of hours, 1 or more."]})
+    return hours
 
 
 NO_TENANT = (

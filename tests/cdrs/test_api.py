@@ -1,5 +1,6 @@
 """`/api/cdrs/`: ingest that loses no good call for a bad one, and reads within reach."""
 
+import datetime as dt
 import json
 from urllib.parse import quote
 
@@ -195,3 +196,63 @@ def test_records_are_not_changed_or_deleted_through_the_api(api, admin_key, acme
     call = CallRecordFactory(tenant=acme)
     assert api(admin_key).patch(f"/api/cdrs/{call.pk}/", {"billsec": 1}, format="json").status_code == 405
     assert api(admin_key).delete(f"/api/cdrs/{call.pk}/").status_code == 405
+
+
+def test_the_timeline_gives_a_call_events_in_order(api, acme_key, acme):
+    call = CallRecordFactory(tenant=acme)
+    call.answer = call.start + dt.timedelta(seconds=5)
+    call.end = call.start + dt.timedelta(seconds=65)
+    call.save()
+    events = api(acme_key).get(f"/api/cdrs/{call.pk}/timeline/").json()
+    assert [event["event"] for event in events] == ["started", "answered", "ended"]
+
+
+def test_the_timeline_of_a_freeswitch_call_shows_its_call_flow(api, acme_key, acme):
+    start = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
+    micros = int(start.timestamp() * 1_000_000)
+    raw = {"callflow": [{"times": {"progress_time": micros + 1_000_000, "hangup_time": micros + 9_000_000}}]}
+    call = CallRecordFactory(tenant=acme, start=start, raw=raw)
+    events = api(acme_key).get(f"/api/cdrs/{call.pk}/timeline/").json()
+    assert [event["event"] for event in events] == ["started", "ringing", "hangup"]
+
+
+def test_another_tenant_call_timeline_is_not_found(api, acme_key, globex):
+    call = CallRecordFactory(tenant=globex)
+    assert api(acme_key).get(f"/api/cdrs/{call.pk}/timeline/").status_code == 404
+
+
+def test_stats_count_calls_answered_and_missed_with_ring_and_talk_times(api, acme_key, acme):
+    CallRecordFactory(tenant=acme, duration=65, billsec=60, disposition="ANSWERED")
+    CallRecordFactory(tenant=acme, duration=20, billsec=0, disposition="NO ANSWER")
+    body = api(acme_key).get("/api/cdrs/stats/").json()
+    assert (body["calls"], body["answered"], body["missed"], body["answer_seizure_ratio"]) == (2, 1, 1, 0.5)
+    assert body["ring_seconds"] == {"average": 12.5, "longest": 20}
+    assert body["talk_seconds"] == {"average": 60.0, "longest": 60}
+
+
+def test_stats_distribution_by_hour_is_in_the_asked_time_zone(api, acme_key, acme):
+    CallRecordFactory(tenant=acme, start=dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC))
+    body = api(acme_key).get("/api/cdrs/stats/?timezone=Europe/Rome").json()
+    assert len(body["distribution"]) == 24
+    assert body["distribution"][9]["calls"] == 1
+
+
+def test_stats_take_the_list_filters_and_seed_004_parameters(api, acme_key, acme):
+    alice = ExtensionFactory(tenant=acme, number="1001")
+    CallRecordFactory(tenant=acme, extension=alice, start=dt.datetime.now(dt.UTC))
+    CallRecordFactory(tenant=acme, start=dt.datetime.now(dt.UTC))
+    CallRecordFactory(tenant=acme, extension=alice, start=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    body = api(acme_key).get("/api/cdrs/stats/?cdr_extn=1001&cdr_hours=24&cdr_scope=extn").json()
+    assert body["calls"] == 1
+
+
+def test_stats_by_extension_group_each_extension_calls(api, acme_key, acme):
+    alice = ExtensionFactory(tenant=acme, number="1001")
+    CallRecordFactory.create_batch(2, tenant=acme, extension=alice)
+    body = api(acme_key).get("/api/cdrs/stats/?group_by=extension").json()
+    assert body["distribution"] == [{"key": alice.pk, "calls": 2, "answered": 2, "missed": 0}]
+
+
+def test_stats_never_count_another_tenant_calls(api, acme_key, globex):
+    CallRecordFactory(tenant=globex)
+    assert api(acme_key).get("/api/cdrs/stats/").json()["calls"] == 0
