@@ -155,11 +155,12 @@ INGEST_RESULT = inline_serializer(
 class CallRecordViewSet(PbxViewSet):
     """Call detail records: list, read, ingest (our JSON, FreeSWITCH, Asterisk)."""
 
-    queryset = CallRecord.objects.all()
+    queryset = CallRecord.objects.order_by("-start", "-id")  # the cursor's order, for the CSV export too
     serializer_class = CallRecordSerializer
     filterset_class = CallRecordFilterSet
     pagination_class = CallRecordCursor
     http_method_names = ["get", "head", "post", "options"]
+    csv_streams_all_rows = True  # ?format=csv is the export: every matching row
     search_fields = []
     ordering_fields = []
 

@@ -102,6 +102,11 @@ class Route:
         paginator = getattr(self.viewset, "pagination_class", None)
         return paginator is not None and issubclass(paginator, CursorPagination)
 
+    @property
+    def csv_is_every_row(self):
+        """`?format=csv` streams every matching row, not a page (the CDR export)."""
+        return getattr(self.viewset, "csv_streams_all_rows", False)
+
     def page_past_the_end(self, value):
         """The query asking for a page that cannot exist, in the list's own paging."""
         return {"cursor": value} if self.pages_by_cursor else {"page": value}
