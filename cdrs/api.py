@@ -347,11 +347,8 @@ class CallRecordViewSet(PbxViewSet):
         """The record's tenant: its `tenant` (checked as for any create: 404 out of reach,
         400 when it differs from ?tenant=), else ?tenant= or the key's, else the tenant
         whose SIP domain or code the record names; None when nothing tells."""
-        named = record.raw.get("tenant") if isinstance(record.raw, dict) else None
-        if named not in (None, ""):
-            if not isinstance(named, str | int) or isinstance(named, bool):
-                raise ApiError(fields={"tenant": ["Give a tenant code such as ACME."]})
-            return self.tenant_for_create(self.scope.tenant(named))
+        if record.tenant:
+            return self.tenant_for_create(self.scope.tenant(record.tenant))
         param = self.request.query_params.get("tenant")
         tenant = self.scope.tenant(param) if param else self.implied_tenant()
         return tenant or (directory or ingest.TenantDirectory(tenants=self._reach())).tenant_for(record)

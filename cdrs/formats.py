@@ -63,8 +63,9 @@ class SwitchRecord:
     # direction, and the channels (a trunk's name shows in them).
     domain: str = ""
     direction: str = ""
+    tenant: str = ""  # the tenant the record itself names (our JSON's `tenant`)
     channels: tuple = ()
-    raw: dict = field(default_factory=dict)
+    raw: dict | None = field(default_factory=dict)
 
 
 # --- Asterisk cdr_csv ---------------------------------------------------------------------
@@ -179,14 +180,17 @@ def _local_time(value, tz, name):
     return naive.replace(tzinfo=tz)
 
 
+MAX_SECONDS = 2_147_483_647  # the column's limit; no call lasts 68 years
+DIGITS = re.compile(r"^[0-9]{1,10}$")
+
+
 def _seconds(value, name):
-    try:
-        seconds = int(value or 0)
-    except ValueError:
-        raise RecordError(f"has {name} {value!r}; expected whole seconds.") from None
-    if seconds < 0:
+    text = str(value if value not in (None, "") else 0).strip()
+    if text.startswith("-") and DIGITS.match(text[1:]):
         raise RecordError(f"has a negative {name}.")
-    return seconds
+    if not DIGITS.match(text) or int(text) > MAX_SECONDS:
+        raise RecordError(f"has {name} {str(value)[:20]!r}; expected whole seconds.")
+    return int(text)
 
 
 # --- FreeSWITCH mod_json_cdr ----------------------------------------------------------------
@@ -244,7 +248,8 @@ def read_freeswitch_json(body):
 
 def _decoded(value):
     # encode-values=true URL-encodes every value; a literal '%' in an unencoded one stays.
-    return unquote(value) if isinstance(value, str) else value
+    # NUL cannot be stored in a text column: an encoded %00 is dropped.
+    return unquote(value).replace("\x00", "") if isinstance(value, str) else value
 
 
 def _caller_profile(body):
@@ -324,6 +329,8 @@ def read_json_record(item):
             errors[name] = ["Must be a string."]
         elif len(str(value)) > limit:
             errors[name] = [f"At most {limit} characters."]
+        elif "\x00" in str(value):
+            errors[name] = ["Must not contain NUL characters."]
         else:
             text[name] = str(value).strip()
     if not text.get("call_id") and "call_id" not in errors:
@@ -341,17 +348,26 @@ def read_json_record(item):
         value = values.get(name, 0)
         if value in (None, ""):
             value = 0
-        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | str)
+            or not DIGITS.match(str(value).strip())
+        ):
             errors[name] = ["Must be a whole number of seconds, 0 or more."]
-        elif int(value) > 2_147_483_647:
+        elif int(value) > MAX_SECONDS:
             errors[name] = ["Too large."]
         else:
-            counts[name] = int(value)
+            counts[name] = int(str(value).strip())
     disposition = values.get("disposition")
     if disposition in (None, ""):
         disposition = ANSWERED if times.get("answer") else NO_ANSWER
     elif not isinstance(disposition, str) or disposition.upper() not in DISPOSITIONS:
         errors["disposition"] = [f"Must be one of {', '.join(DISPOSITIONS)}."]
+    tenant = values.get("tenant")
+    if tenant is None:
+        tenant = ""
+    elif isinstance(tenant, bool) or not isinstance(tenant, str | int) or len(str(tenant)) > 200:
+        errors["tenant"] = ["Give a tenant code such as ACME."]
     if errors:
         raise RecordError("has invalid fields.", fields=errors)
     return SwitchRecord(
@@ -370,7 +386,8 @@ def read_json_record(item):
         recording=text["recording"],
         domain=text["domain"].lower(),
         direction=text["direction"],
-        raw=item,
+        tenant=str(tenant).strip(),
+        raw=None,  # every field is in the record's own columns: nothing more to keep
     )
 
 

@@ -118,8 +118,25 @@ def resolve(record: SwitchRecord, tenant, directory, keep_raw=True):
         hangup_cause=record.hangup_cause[:64],
         account_code=record.account_code[:32],
         recording=record.recording[:255],
-        raw=record.raw if keep_raw else None,
+        raw=_storable(record.raw) if keep_raw and record.raw else None,
     )
+
+
+def _storable(raw):
+    # repr() is a fast C-level scan; a false alarm only costs one needless clean-up.
+    return without_nul(raw) if "\\x00" in repr(raw) else raw
+
+
+def without_nul(value):
+    """`value` with NUL characters taken out of its strings and keys: PostgreSQL's jsonb
+    refuses them, and one such record would fail the whole batch's insert."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
 
 
 def _e164_or_none(number):

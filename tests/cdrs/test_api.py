@@ -4,6 +4,8 @@ import datetime as dt
 import json
 from urllib.parse import quote
 
+import pytest
+
 from cdrs.models import CallRecord
 from tests.factories import CallRecordFactory, ExtensionFactory
 
@@ -256,3 +258,35 @@ def test_stats_by_extension_group_each_extension_calls(api, acme_key, acme):
 def test_stats_never_count_another_tenant_calls(api, acme_key, globex):
     CallRecordFactory(tenant=globex)
     assert api(acme_key).get("/api/cdrs/stats/").json()["calls"] == 0
+
+
+def test_a_nul_character_from_a_switch_never_fails_the_batch(api, acme_key):
+    document = {
+        "variables": {"uuid": "fs-nul", "start_epoch": "1773129600", "caller_id_name": "Bob%00"},
+        "x": "a\x00b",
+    }
+    response = api(acme_key).post(
+        "/api/cdrs/freeswitch/", json.dumps(document), content_type="application/json"
+    )
+    assert response.json()["stored"] == 1
+    assert CallRecord.objects.get().caller_name == "Bob"
+
+
+def test_a_nul_character_in_a_json_record_is_refused(api, acme_key):
+    response = api(acme_key).post("/api/cdrs/", {**CALL, "caller_name": "a\x00b"}, format="json")
+    assert "caller_name" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("seconds", ["²", "1e3", 2**40, "-5", 1.5])
+def test_seconds_that_are_not_whole_numbers_in_range_are_refused(api, acme_key, seconds):
+    response = api(acme_key).post("/api/cdrs/", {**CALL, "billsec": seconds}, format="json")
+    assert response.status_code == 400
+    assert "billsec" in response.json()["error"]["fields"]
+
+
+def test_an_asterisk_duration_past_the_column_limit_is_a_rejected_line(api, acme_key):
+    body = MASTER_CSV.replace('"65","60"', '"99999999999","60"')
+    assert (
+        api(acme_key).post("/api/cdrs/asterisk/", body, content_type="text/csv").json()["rejected"][0]["line"]
+        == 1
+    )
