@@ -1,12 +1,15 @@
 """factory-boy factories for every model. `FACTORIES` maps each model to its factory so
 that the generated matrices (tests/api/) can make an object of any registered resource."""
 
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from apikeys import roles
 from apikeys.models import ApiKey
+from cdrs.models import CallRecord
 from extensions.models import (
     ConferenceRoom,
     Contact,
@@ -421,6 +424,23 @@ class CallerIdBlacklistFactory(factory.django.DjangoModelFactory):
     description = factory.Sequence(lambda n: f"Nuisance caller {n}")
 
 
+class CallRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CallRecord
+
+    tenant = factory.SubFactory(TenantFactory)
+    call_id = factory.Sequence(lambda n: f"9b1c2d3e-0000-4000-8000-{n:012d}")
+    direction = CallRecord.INBOUND
+    caller_number = factory.Sequence(lambda n: f"+4420{7946000 + n}")
+    destination_number = "1001"
+    start = factory.Sequence(
+        lambda n: datetime.datetime(2026, 3, 10, 8, 0, tzinfo=datetime.UTC) + datetime.timedelta(minutes=n)
+    )
+    duration = 65
+    billsec = 60
+    disposition = "ANSWERED"
+
+
 FACTORIES = {
     ChangeLog: ChangeLogFactory,
     Reseller: ResellerFactory,
@@ -459,4 +479,5 @@ FACTORIES = {
     ShortNumber: ShortNumberFactory,
     DISA: DISAFactory,
     CallerIdBlacklist: CallerIdBlacklistFactory,
+    CallRecord: CallRecordFactory,
 }

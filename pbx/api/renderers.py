@@ -47,9 +47,23 @@ def csv_lines(columns, records):
         yield line.row([csv_value(record.get(column)) for column in columns])
 
 
+def _chunks(lines, size=64 * 1024):
+    """Lines joined into chunks of about `size` characters: a million one-line writes
+    cost the server more than the rows themselves."""
+    buffer, length = [], 0
+    for line in lines:
+        buffer.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(buffer).encode()
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer).encode()
+
+
 def stream_csv(columns, records, filename):
     response = StreamingHttpResponse(
-        (chunk.encode() for chunk in csv_lines(columns, records)),
+        _chunks(csv_lines(columns, records)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

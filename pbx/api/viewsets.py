@@ -40,6 +40,16 @@ MAX_BULK_ITEMS = 1000
 ID_REGEX = r"[0-9]{1,18}"  # ids past 18 digits cannot exist; they 404 instead of overflowing
 
 
+def every_row(queryset, chunk_size=2000):
+    """The queryset's rows, read in chunks through one server-side cursor on PostgreSQL.
+
+    In a transaction: outside one, Django declares the cursor WITH HOLD, and PostgreSQL
+    then materialises the whole result before the first row arrives (DESIGN.md section 8).
+    """
+    with transaction.atomic():
+        yield from queryset.iterator(chunk_size=chunk_size)
+
+
 class PbxViewSet(viewsets.ModelViewSet):
     """Base of every resource: scope, role limits, atomic and bulk writes, CSV."""
 
@@ -53,6 +63,9 @@ class PbxViewSet(viewsets.ModelViewSet):
     # True where a user_api caller reads only its own objects (its voicemail, its devices)
     # rather than the whole tenant's.
     owner_only_reads = False
+    # True where `?format=csv` is every matching row unless a page is asked for (CDRs: the
+    # CSV is an export, not a page).
+    csv_streams_all_rows = False
 
     @cached_property
     def scope(self):
@@ -107,8 +120,10 @@ class PbxViewSet(viewsets.ModelViewSet):
     def list_csv(self, request):
         """Stream the list as CSV; `?page_size=all` streams every matching row."""
         queryset = self.filter_queryset(self.get_queryset())
-        if request.query_params.get("page_size") == "all":
-            rows = queryset.iterator(chunk_size=2000)
+        params = request.query_params
+        asked_a_page = "page" in params or "cursor" in params
+        if params.get("page_size") == "all" or (self.csv_streams_all_rows and not asked_a_page):
+            rows = every_row(queryset)
         else:
             rows = self.paginate_queryset(queryset)
             rows = queryset if rows is None else rows

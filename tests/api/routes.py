@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from rest_framework.pagination import CursorPagination
 
 from pbx.api.permissions import PlatformAdminOnly
 from pbx.api.routers import router
@@ -94,6 +95,21 @@ class Route:
     @property
     def is_list(self):
         return self.action("GET") == "list"
+
+    @property
+    def pages_by_cursor(self):
+        """The list pages by cursor (CDRs), not by page number: no `count`, no `page`."""
+        paginator = getattr(self.viewset, "pagination_class", None)
+        return paginator is not None and issubclass(paginator, CursorPagination)
+
+    @property
+    def csv_is_every_row(self):
+        """`?format=csv` streams every matching row, not a page (the CDR export)."""
+        return getattr(self.viewset, "csv_streams_all_rows", False)
+
+    def page_past_the_end(self, value):
+        """The query asking for a page that cannot exist, in the list's own paging."""
+        return {"cursor": value} if self.pages_by_cursor else {"page": value}
 
     @cached_property
     def placeholders(self):

@@ -46,9 +46,17 @@ def make(route, *, tenant=None, user=None, count=1):
     return objects if count != 1 else objects[0]
 
 
+# Actions whose body is not the resource's own shape: a valid body for each, by URL name.
+ACTION_BODIES = {
+    "callrecord-asterisk": {"csv": ""},  # the lines of Asterisk's Master.csv, as a string
+}
+
+
 def payload(route, tenant_code=None):
     """A valid body for creating or changing one object of the route's resource: the
     writable plain fields of an object built (not saved) by its factory, plus `tenant`."""
+    if route.name in ACTION_BODIES:
+        return dict(ACTION_BODIES[route.name])
     model = route.model
     relations = {f.name: None for f in model._meta.concrete_fields if f.is_relation}
     built = factory_for(model).build(**relations)
@@ -102,6 +110,25 @@ def body_text(response):
         raw = b"".join(response.streaming_content) if response.streaming else response.content
         text = response._matrix_text = raw.decode()
     return text
+
+
+def rows_listed(response):
+    """How many rows a JSON list answered: its `count` when it pages by number, the rows
+    of the page when it pages by cursor (CDRs, which never pay for a count)."""
+    body = response.json()
+    return body["count"] if "count" in body else len(body["results"])
+
+
+def total_rows(client, url):
+    """Every row a list holds, following a cursor list's `next` links to the end."""
+    body = client.get(url).json()
+    if "count" in body:
+        return body["count"]
+    total = len(body["results"])
+    while body["next"]:
+        body = client.get(body["next"]).json()
+        total += len(body["results"])
+    return total
 
 
 def csv_rows(response):

@@ -140,7 +140,7 @@ def test_a_tenant_id_too_large_for_the_database_is_tenant_not_found(api, admin_k
 
 @pytest.mark.parametrize("route", **routes_where(lambda r: r.is_list))
 def test_a_page_number_too_large_is_404_not_found(api, admin_key, route):
-    assert_error(api(admin_key).get(route.url({"page": HUGE})), 404, "not_found")
+    assert_error(api(admin_key).get(route.url(route.page_past_the_end(HUGE))), 404, "not_found")
 
 
 @pytest.mark.parametrize("route", **routes_where(lambda r: r.is_list))

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.api.routes import UNSAFE, route_methods, routes_where
-from tests.api.support import assert_error, body_text, make, payload, snapshot
+from tests.api.support import assert_error, body_text, make, payload, rows_listed, snapshot
 
 READ_ONLY_KEYS = ["admin_read_key", "acme_read_key"]
 
@@ -56,7 +56,7 @@ def test_a_read_only_tenant_key_reads_its_tenants_lists(api, acme_read_key, acme
     make(route, tenant=acme, user=acme_admin)
     response = api(acme_read_key).get(route.url())
     assert response.status_code == 200
-    assert response.json()["count"] >= 1
+    assert rows_listed(response) >= 1
 
 
 @pytest.mark.parametrize("key_name", READ_ONLY_KEYS)

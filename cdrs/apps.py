@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CdrsConfig(AppConfig):
+    """Call detail records: ingest from the switches, query, export, statistics."""
+
+    name = "cdrs"

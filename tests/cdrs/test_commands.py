@@ -1,0 +1,109 @@
+"""import_cdrs and purge_cdrs: files in, old records out, one-line errors."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cdrs.models import CallRecord
+from tests.cdrs.test_formats import BASE
+from tests.factories import CallRecordFactory
+
+
+def run(*args):
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def master_csv(tmp_path):
+    path = tmp_path / "Master.csv"
+    lines = [BASE + f',"1773129600.{n}"' for n in range(3)] + ['"","1001"']
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_import_stores_an_asterisk_file_and_reports_the_bad_line(acme, master_csv):
+    out, err = run(
+        "import_cdrs",
+        "--format",
+        "asterisk-csv",
+        "--tenant",
+        "ACME",
+        "--timezone",
+        "Europe/Rome",
+        str(master_csv),
+    )
+    assert "Stored 3, skipped 0 already stored, rejected 1." in out
+    assert "Master.csv line 4" in err
+    assert CallRecord.objects.filter(tenant=acme).count() == 3
+
+
+def test_importing_the_same_file_twice_stores_nothing_new(acme, master_csv):
+    run("import_cdrs", "--format", "asterisk-csv", "--tenant", "ACME", str(master_csv))
+    out, _ = run("import_cdrs", "--format", "asterisk-csv", "--tenant", "ACME", str(master_csv))
+    assert "Stored 0, skipped 3" in out
+    assert CallRecord.objects.count() == 3
+
+
+def test_import_reads_freeswitch_files_and_finds_the_tenant_by_domain(acme, tmp_path):
+    path = tmp_path / "a.cdr.json"
+    path.write_text(
+        json.dumps(
+            {"variables": {"uuid": "fs-9", "start_epoch": "1773129600", "domain_name": acme.sip_domain}}
+        )
+    )
+    out, _ = run("import_cdrs", "--format", "freeswitch-json", str(path))
+    assert "Stored 1," in out
+    assert CallRecord.objects.get().tenant == acme
+
+
+def test_import_reads_json_lines(acme, tmp_path):
+    path = tmp_path / "calls.jsonl"
+    rows = [{"call_id": f"j-{n}", "start": "2026-03-10T08:00:00Z"} for n in range(2)]
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n{broken\n")
+    out, _ = run("import_cdrs", "--format", "json", "--tenant", "ACME", str(path))
+    assert "Stored 2, skipped 0 already stored, rejected 1." in out
+
+
+def test_import_of_a_missing_file_is_one_line_error(db):
+    with pytest.raises(CommandError, match="no such file"):
+        run("import_cdrs", "--format", "json", "/nowhere/calls.json")
+
+
+def test_import_into_an_unknown_tenant_is_one_line_error(db, master_csv):
+    with pytest.raises(CommandError, match="No tenant has the code"):
+        run("import_cdrs", "--format", "asterisk-csv", "--tenant", "NOPE", str(master_csv))
+
+
+def test_purge_deletes_records_older_than_the_age_only(acme):
+    old = CallRecordFactory(tenant=acme, start=dt.datetime.now(dt.UTC) - dt.timedelta(days=500))
+    new = CallRecordFactory(tenant=acme, start=dt.datetime.now(dt.UTC) - dt.timedelta(days=10))
+    out, _ = run("purge_cdrs", "--older-than", "400d", "--batch-size", "1")
+    assert "Deleted 1 call records" in out
+    assert list(CallRecord.objects.values_list("pk", flat=True)) == [new.pk]
+    assert not CallRecord.objects.filter(pk=old.pk).exists()
+
+
+def test_purge_of_one_tenant_keeps_the_others(acme, globex):
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=500)
+    CallRecordFactory(tenant=acme, start=long_ago)
+    kept = CallRecordFactory(tenant=globex, start=long_ago)
+    run("purge_cdrs", "--older-than", "400d", "--tenant", "acme")
+    assert list(CallRecord.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_purge_dry_run_counts_and_deletes_nothing(acme):
+    CallRecordFactory(tenant=acme, start=dt.datetime.now(dt.UTC) - dt.timedelta(days=500))
+    out, _ = run("purge_cdrs", "--older-than", "400d", "--dry-run")
+    assert out.startswith("1 call records of all tenants")
+    assert CallRecord.objects.count() == 1
+
+
+def test_purge_with_a_bad_age_is_one_line_error(db):
+    with pytest.raises(CommandError, match="Give an age such as"):
+        run("purge_cdrs", "--older-than", "soon")
