@@ -118,6 +118,16 @@ class PayloadTooLarge(ApiError):
     status_code, default_code = 413, "payload_too_large"
 
 
+class UnsupportedMedia(ApiError):
+    status_code, default_code = 400, "unsupported_media"
+    default_detail = "The file is not audio in a format the switch plays."
+
+
+class RangeNotSatisfiable(ApiError):
+    status_code, default_code = 416, "range_not_satisfiable"
+    default_detail = "The requested byte range is outside the file."
+
+
 # DRF's exception classes, by the code our envelope gives them.
 DRF_CODES = [
     (drf.ValidationError, "validation_error"),
