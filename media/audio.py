@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass
 
 import mutagen
+from django.core.files.base import ContentFile
 from mutagen.mp3 import MP3
 
 from pbx.api.exceptions import UnsupportedMedia
@@ -114,3 +115,16 @@ def _inspect_mp3(data):
     if info.layer != 3 or info.length <= 0 or getattr(info, "sketchy", False):
         refuse("The file is not audio the switch can play.")
     return AudioInfo(MP3_FORMAT, round(info.length, 3), info.sample_rate, info.channels)
+
+
+def stored_fields(data, info):
+    """The model fields of an audio row holding `data` (for AudioFile.objects.create, or
+    setattr): the file, saved under a fresh name on save, and its measurements."""
+    return {
+        "file": ContentFile(data, name=f"audio.{info.extension}"),
+        "format": info.format,
+        "duration": info.duration,
+        "size": len(data),
+        "sample_rate": info.sample_rate,
+        "channels": info.channels,
+    }

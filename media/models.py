@@ -9,6 +9,7 @@ deletion commits (media.signals).
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -114,6 +115,16 @@ class MusicOnHoldEntry(models.Model):
     def __str__(self):
         return f"{self.media_file} in {self.music_on_hold}"
 
+    def clean(self):
+        super().clean()
+        # The admin's raw id field accepts any id: the tenant's own files or global ones.
+        if self.media_file_id and self.music_on_hold_id:
+            owner = self.music_on_hold.tenant_id
+            if self.media_file.tenant_id not in (owner, None):
+                raise ValidationError(
+                    {"media_file": "Choose a media file of the same tenant, or a global one."}
+                )
+
 
 class Recording(AudioFile, TenantOwnedModel):
     """A call recording. `call_id` is the switch's id of the call (the CDR's `call_id`
@@ -139,8 +150,25 @@ class Recording(AudioFile, TenantOwnedModel):
     def __str__(self):
         return f"recording {self.call_id or self.pk}"
 
+    def clean(self):
+        super().clean()
+        if self.extension_id and self.tenant_id and self.extension.tenant_id != self.tenant_id:
+            raise ValidationError({"extension": "Choose an extension of the same tenant."})
 
-class VoicemailGreeting(AudioFile, TenantOwnedModel):
+
+class VoicemailAudio(AudioFile, TenantOwnedModel):
+    """Audio of a voicemail box, in the box's tenant."""
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.voicemail_id and self.tenant_id and self.voicemail.tenant_id != self.tenant_id:
+            raise ValidationError({"voicemail": "Choose a voicemail box of the same tenant."})
+
+
+class VoicemailGreeting(VoicemailAudio):
     """A voicemail box's recorded greeting, one per kind."""
 
     class Kind(models.TextChoices):
@@ -163,7 +191,7 @@ class VoicemailGreeting(AudioFile, TenantOwnedModel):
         return f"{self.kind} greeting of {self.voicemail_id}"
 
 
-class VoicemailMessage(AudioFile, TenantOwnedModel):
+class VoicemailMessage(VoicemailAudio):
     """A message left in a voicemail box, filed in a folder (Asterisk's names)."""
 
     class Folder(models.TextChoices):

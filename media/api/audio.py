@@ -16,7 +16,6 @@ import re
 
 import django_filters
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -131,15 +130,7 @@ class AudioSerializer(PbxModelSerializer):
         sent = self._validated_data.pop("_audio", None)
         replaced = self.instance.file.name if sent is not None and self.instance is not None else None
         if sent is not None:
-            data, info = sent
-            self._validated_data.update(
-                file=ContentFile(data, name=f"audio.{info.extension}"),
-                format=info.format,
-                duration=info.duration,
-                size=len(data),
-                sample_rate=info.sample_rate,
-                channels=info.channels,
-            )
+            self._validated_data.update(audio.stored_fields(*sent))
         instance = super().save(**kwargs)
         if replaced:
             storage = instance.file.storage

@@ -123,11 +123,6 @@ class UnsupportedMedia(ApiError):
     default_detail = "The file is not audio in a format the switch plays."
 
 
-class RangeNotSatisfiable(ApiError):
-    status_code, default_code = 416, "range_not_satisfiable"
-    default_detail = "The requested byte range is outside the file."
-
-
 # DRF's exception classes, by the code our envelope gives them.
 DRF_CODES = [
     (drf.ValidationError, "validation_error"),
