@@ -20,7 +20,7 @@ from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -207,7 +207,7 @@ class AnyAcceptNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
         try:
             return super().select_renderer(request, renderers, format_suffix)
-        except Exception:
+        except exceptions.NotAcceptable:
             return renderers[0], renderers[0].media_type
 
 

@@ -162,3 +162,11 @@ def test_a_forced_delete_drops_the_file_from_the_playlists(api, acme_key, files)
     )
     assert api(acme_key).delete(f"/api/media-files/{files[0].pk}/?force=true").status_code == 204
     assert api(acme_key).get(hold["url"]).json()["mediafiles"] == [files[1].pk]
+
+
+def test_a_global_files_referrers_in_other_tenants_stay_hidden(api, acme_key, globex_key, acme, globex):
+    platform_file = MediaFileFactory(tenant=None)
+    for key, name in ((acme_key, "Ours"), (globex_key, "Theirs")):
+        api(key).post("/api/music-on-hold/", {"name": name, "mediafiles": [platform_file.pk]}, format="json")
+    referrers = api(acme_key).get(f"/api/media-files/{platform_file.pk}/").json()["referenced_by"]
+    assert [r["label"] for r in referrers] == ["music on hold Ours"]
