@@ -27,6 +27,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from media import audio
 from pbx.api.exceptions import NotFound, PayloadTooLarge, error_response
 from pbx.api.filters import NUMBER_LOOKUPS, PbxFilterSet
+from pbx.api.schema import ERROR_SCHEMA
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer
 
 # Fields of the audio resources' bodies, in the order they are listed.
@@ -224,9 +225,14 @@ class AudioDownloadMixin:
             OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
         ],
         responses={
-            (200, "audio/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The whole file."),
-            (206, "audio/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The range asked for."),
-            416: OpenApiResponse(description="The range lies outside the file (range_not_satisfiable)."),
+            **{
+                (status, content_type): OpenApiResponse(OpenApiTypes.BINARY, description=description)
+                for status, description in ((200, "The whole file."), (206, "The range asked for."))
+                for content_type in ("audio/wav", "audio/mpeg")
+            },
+            416: OpenApiResponse(
+                ERROR_SCHEMA, description="The range lies outside the file (range_not_satisfiable)."
+            ),
         },
         filters=False,
     )
