@@ -252,7 +252,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "pbx.api.schema.add_error_responses",
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # A greeting's kind would otherwise rename the pickup group's KindEnum.
+        "KindEnum": "extensions.models.PickupGroup.Kind",
+        "GreetingKindEnum": "media.models.VoicemailGreeting.Kind",
+        "VoicemailFolderEnum": "media.models.VoicemailMessage.Folder",
+        "AudioFormatEnum": "media.audio.FORMAT_CHOICES",
+    },
 }
 
 # Password logins (POST /api-auth/login/) per client IP.
