@@ -1,17 +1,8 @@
-"""Helpers of the media tests."""
-
-import base64
+"""Fixtures of the media tests."""
 
 import pytest
 
-
-def b64(data):
-    return base64.b64encode(data).decode()
-
-
-def content_of(response):
-    """The body of a download, streamed or not."""
-    return b"".join(response.streaming_content) if response.streaming else response.content
+from tests.media.support import b64
 
 
 @pytest.fixture

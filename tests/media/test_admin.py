@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from media.models import MediaFile
 from tests.factories import MediaFileFactory, RecordingFactory, UserFactory, VoicemailMessageFactory
 from tests.media import samples
-from tests.media.conftest import content_of
+from tests.media.support import content_of
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from media.models import MediaFile
 from pbx.models import ChangeLog
 from tests.factories import MediaFileFactory
 from tests.media import samples
-from tests.media.conftest import b64, content_of
+from tests.media.support import b64, content_of
 
 FORMATS = {
     "wav-pcm": samples.wav_pcm,

@@ -4,7 +4,7 @@ user of the extension on the call."""
 from media.models import Recording
 from tests.factories import ExtensionFactory, RecordingFactory
 from tests.media import samples
-from tests.media.conftest import b64, content_of
+from tests.media.support import b64, content_of
 
 
 def test_a_recording_is_uploaded_with_its_call_id_and_downloaded(api, acme_key):

@@ -11,7 +11,7 @@ from tests.factories import (
     VoicemailMessageFactory,
 )
 from tests.media import samples
-from tests.media.conftest import b64, content_of
+from tests.media.support import b64, content_of
 
 
 @pytest.fixture
