@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import connections, models, router
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from pbx.models import ChangeLog
@@ -83,6 +84,8 @@ def _json_value(value):
         return str(value)
     if isinstance(value, bytes | memoryview):
         return f"<{len(value)} bytes>"
+    if isinstance(value, FieldFile):
+        return value.name or ""  # the stored file's name, never its content
     return value
 
 

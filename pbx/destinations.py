@@ -148,10 +148,11 @@ def owner_label(instance):
     return f"{instance._meta.verbose_name} {instance}"
 
 
-def referrers_of(instance):
+def referrers_of(instance, tenant_ids=None):
     """Who points at `instance`: destinations in other objects' slots, and registered
     references. Each is {"type", "id", "label", "slot"} (slot: the destination slot or
-    the reference's field)."""
+    the reference's field). With `tenant_ids`, only referrers of those tenants (and
+    global ones): a global object's referrers in other tenants are not the caller's to see."""
     found = []
     target = target_type_of(type(instance))
     if target is not None:
@@ -160,13 +161,15 @@ def referrers_of(instance):
                 "owner_type", "owner_id", "slot", "position"
             )
         )
-        found += _describe_owners([(row.owner_type, row.owner_id, row.slot) for row in rows])
+        found += _describe_owners([(row.owner_type, row.owner_id, row.slot) for row in rows], tenant_ids)
     for reference in _references.get(instance._meta.label_lower, ()):
         rows = reference.model._default_manager.filter(**{reference.target_field: instance})
         if reference.owner_field:
             rows = rows.select_related(reference.owner_field)
         for row in rows:
             owner = getattr(row, reference.owner_field) if reference.owner_field else row
+            if not _within(owner, tenant_ids):
+                continue
             found.append(
                 {
                     "type": owner._meta.model_name,
@@ -180,7 +183,12 @@ def referrers_of(instance):
     return found
 
 
-def _describe_owners(triples):
+def _within(owner, tenant_ids):
+    tenant_id = getattr(owner, "tenant_id", None)
+    return tenant_ids is None or tenant_id is None or tenant_id in tenant_ids
+
+
+def _describe_owners(triples, tenant_ids=None):
     """[(owner label_lower, id, slot)] -> referrer dicts, one query per owner model."""
     by_model = {}
     for owner_type, owner_id, _slot in triples:
@@ -195,7 +203,7 @@ def _describe_owners(triples):
     described, seen = [], set()
     for owner_type, owner_id, slot in triples:
         obj = objects.get((owner_type, owner_id))
-        if obj is None or (owner_type, owner_id, slot) in seen:
+        if obj is None or (owner_type, owner_id, slot) in seen or not _within(obj, tenant_ids):
             continue
         seen.add((owner_type, owner_id, slot))
         described.append(

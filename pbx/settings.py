@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "tenants",
     "apikeys",
     "extensions",
+    "media",
     "routing",
     "cdrs",
 ]
@@ -194,6 +195,11 @@ PBX_CHANGE_LOG = env_bool("PBX_CHANGE_LOG", True)
 PBX_IDEMPOTENCY_HOURS = env_int("PBX_IDEMPOTENCY_HOURS", 24)
 # Lowest acceptable length of a SIP password.
 PBX_MIN_SIP_PASSWORD_LENGTH = env_int("PBX_MIN_SIP_PASSWORD_LENGTH", 10)
+# Largest audio file accepted (media files, recordings, voicemail); above it, 413.
+PBX_MEDIA_MAX_BYTES = env_int("PBX_MEDIA_MAX_BYTES", 5 * 1024 * 1024)
+# Days recordings and voicemail messages are kept by `purge_media` when neither the
+# tenant's nor the global MEDIA_RETENTION_DAYS setting says otherwise; 0 keeps them.
+PBX_MEDIA_RETENTION_DAYS = env_int("PBX_MEDIA_RETENTION_DAYS", 0)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = PBX_MAX_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
@@ -247,7 +253,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "pbx.api.schema.add_error_responses",
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # A greeting's kind would otherwise rename the pickup group's KindEnum.
+        "KindEnum": "extensions.models.PickupGroup.Kind",
+        "GreetingKindEnum": "media.models.VoicemailGreeting.Kind",
+        "VoicemailFolderEnum": "media.models.VoicemailMessage.Folder",
+        "AudioFormatEnum": "media.audio.FORMAT_CHOICES",
+    },
 }
 
 # Password logins (POST /api-auth/login/) per client IP.

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 import apikeys.api.urls  # noqa: F401
 import cdrs.urls  # noqa: F401
 import extensions.api.urls  # noqa: F401
+import media.api.urls  # noqa: F401
 import routing.api.urls  # noqa: F401
 import tenants.api.urls  # noqa: F401  (each app's api/urls.py registers with the router)
 from apikeys.api.views import LoginView

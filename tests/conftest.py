@@ -41,6 +41,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path):
+    """Uploaded audio goes to the test's own folder, never the repository's var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()  # throttle counters must not leak between tests
     yield

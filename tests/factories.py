@@ -1,6 +1,7 @@
 """factory-boy factories for every model. `FACTORIES` maps each model to its factory so
 that the generated matrices (tests/api/) can make an object of any registered resource."""
 
+import base64
 import datetime
 
 import factory
@@ -21,6 +22,7 @@ from extensions.models import (
     Voicemail,
     WebCallWidget,
 )
+from media.models import MediaFile, MusicOnHold, Recording, VoicemailGreeting, VoicemailMessage
 from pbx.models import ChangeLog
 from routing.models import (
     DID,
@@ -441,6 +443,79 @@ class CallRecordFactory(factory.django.DjangoModelFactory):
     disposition = "ANSWERED"
 
 
+class AudioFactory(factory.django.DjangoModelFactory):
+    """A second of real 8 kHz PCM WAV in storage (tests point MEDIA_ROOT at a temporary
+    folder), with what media.audio measures of it."""
+
+    file = factory.django.FileField(filename="tone.wav", data=factory.LazyFunction(lambda: _tone()))
+    format = "wav-pcm"
+    duration = 1.0
+    size = factory.LazyFunction(lambda: len(_tone()))
+    sample_rate = 8000
+    channels = 1
+
+    @staticmethod
+    def api_payload():
+        """What the matrices add to a body to create one through the API."""
+        return {"data_base64": base64.b64encode(_tone()).decode()}
+
+
+def _tone():
+    from tests.media.samples import wav_pcm
+
+    return wav_pcm(1.0)
+
+
+class MediaFileFactory(AudioFactory):
+    class Meta:
+        model = MediaFile
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Prompt {n}")
+    description = factory.Sequence(lambda n: f"Welcome prompt {n}")
+
+
+class MusicOnHoldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MusicOnHold
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Hold music {n}")
+    description = factory.Sequence(lambda n: f"Lobby jazz {n}")
+
+
+class RecordingFactory(AudioFactory):
+    class Meta:
+        model = Recording
+
+    tenant = factory.SubFactory(TenantFactory)
+    call_id = factory.Sequence(lambda n: f"call-{n:08d}-a1b2")
+    description = factory.Sequence(lambda n: f"Sales call {n}")
+
+
+class VoicemailGreetingFactory(AudioFactory):
+    """A greeting of a new voicemail box of the same tenant."""
+
+    class Meta:
+        model = VoicemailGreeting
+
+    tenant = factory.SubFactory(TenantFactory)
+    voicemail = factory.SubFactory(VoicemailFactory, tenant=factory.SelfAttribute("..tenant"))
+    description = factory.Sequence(lambda n: f"Out of office greeting {n}")
+
+
+class VoicemailMessageFactory(AudioFactory):
+    """A message in a new voicemail box of the same tenant."""
+
+    class Meta:
+        model = VoicemailMessage
+
+    tenant = factory.SubFactory(TenantFactory)
+    voicemail = factory.SubFactory(VoicemailFactory, tenant=factory.SelfAttribute("..tenant"))
+    caller_id_name = factory.Sequence(lambda n: f"Caller {n}")
+    caller_id_number = factory.Sequence(lambda n: f"+3902{5550000 + n}")
+
+
 FACTORIES = {
     ChangeLog: ChangeLogFactory,
     Reseller: ResellerFactory,
@@ -480,4 +555,9 @@ FACTORIES = {
     DISA: DISAFactory,
     CallerIdBlacklist: CallerIdBlacklistFactory,
     CallRecord: CallRecordFactory,
+    MediaFile: MediaFileFactory,
+    MusicOnHold: MusicOnHoldFactory,
+    Recording: RecordingFactory,
+    VoicemailGreeting: VoicemailGreetingFactory,
+    VoicemailMessage: VoicemailMessageFactory,
 }

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pbx import destinations
+from pbx.api.scope import scope_of
 
 DESTINATION_ITEM = {
     "type": "object",
@@ -85,4 +86,6 @@ class ReferencedByField(serializers.Field):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, instance):
-        return destinations.referrers_of(instance)
+        request = self.context.get("request")
+        tenant_ids = scope_of(request).tenant_ids if request is not None else None
+        return destinations.referrers_of(instance, tenant_ids)

@@ -118,6 +118,11 @@ class PayloadTooLarge(ApiError):
     status_code, default_code = 413, "payload_too_large"
 
 
+class UnsupportedMedia(ApiError):
+    status_code, default_code = 400, "unsupported_media"
+    default_detail = "The file is not audio in a format the switch plays."
+
+
 # DRF's exception classes, by the code our envelope gives them.
 DRF_CODES = [
     (drf.ValidationError, "validation_error"),

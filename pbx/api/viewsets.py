@@ -58,6 +58,7 @@ class PbxViewSet(viewsets.ModelViewSet):
     tenant_field = "tenant"
     # user_api callers may change the objects whose `owner_field` is themselves, and only
     # the fields listed here; they read the rest of their tenant and write nothing else.
+    # It may follow relations (`voicemail__user`: a message's owner is its box's).
     owner_field = None
     owner_editable_fields = ()
     # True where a user_api caller reads only its own objects (its voicemail, its devices)
@@ -175,7 +176,7 @@ class PbxViewSet(viewsets.ModelViewSet):
         noun = self.queryset.model._meta.verbose_name_plural
         if self.owner_field is None or instance is None:
             raise PermissionDenied(f"Your role (user_api) may not create or delete {noun}.")
-        if getattr(instance, f"{self.owner_field}_id") != self.scope.user.pk:
+        if self.owner_id_of(instance) != self.scope.user.pk:
             raise PermissionDenied(f"Your role (user_api) may change only your own {noun}.")
         if self.request.method == "PUT":
             raise PermissionDenied("Your role (user_api) may change fields with PATCH only.")
@@ -187,6 +188,15 @@ class PbxViewSet(viewsets.ModelViewSet):
                 "Your role (user_api) may change only: " + ", ".join(self.owner_editable_fields) + ".",
                 fields={name: ["You may not change this field."] for name in refused},
             )
+
+    def owner_id_of(self, instance):
+        """The id of the user in `owner_field`, following `__` relations."""
+        *path, last = self.owner_field.split("__")
+        for name in path:
+            instance = getattr(instance, name)
+            if instance is None:
+                return None
+        return getattr(instance, f"{last}_id")
 
     # --- writing one object -------------------------------------------------------------
 
