@@ -2,7 +2,7 @@
 user of the extension on the call."""
 
 from media.models import Recording
-from tests.factories import ExtensionFactory, RecordingFactory
+from tests.factories import CallRecordFactory, ExtensionFactory, RecordingFactory
 from tests.media import samples
 from tests.media.support import b64, content_of
 
@@ -45,3 +45,18 @@ def test_a_user_hears_only_the_recordings_of_its_extensions(api, acme_user_key, 
 def test_a_user_may_not_delete_recordings(api, acme_user_key, acme, acme_user):
     mine = RecordingFactory(tenant=acme, extension=ExtensionFactory(tenant=acme, user=acme_user))
     assert api(acme_user_key).delete(f"/api/recordings/{mine.pk}/").status_code == 403
+
+
+def test_a_recording_names_the_stored_call_record_of_its_call(api, acme_key, acme, globex):
+    call = CallRecordFactory(tenant=acme, call_id="a2f1-77c0")
+    CallRecordFactory(tenant=globex, call_id="lonely-call")
+    RecordingFactory(tenant=acme, call_id="a2f1-77c0")
+    RecordingFactory(tenant=acme, call_id="lonely-call")  # another tenant's call: not ours
+    rows = api(acme_key).get("/api/recordings/?ordering=id").json()["results"]
+    assert [row["call_record"] for row in rows] == [call.pk, None]
+
+
+def test_a_new_recording_answers_with_its_call_record(api, acme_key, acme):
+    call = CallRecordFactory(tenant=acme, call_id="a2f1-77c0")
+    body = {"call_id": "a2f1-77c0", "data_base64": b64(samples.wav_ulaw(1.0))}
+    assert api(acme_key).post("/api/recordings/", body, format="json").json()["call_record"] == call.pk
