@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "apikeys",
     "extensions",
     "routing",
+    "campaigns",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 import apikeys.api.urls  # noqa: F401
+import campaigns.api.urls  # noqa: F401
 import extensions.api.urls  # noqa: F401
 import routing.api.urls  # noqa: F401
 import tenants.api.urls  # noqa: F401  (each app's api/urls.py registers with the router)

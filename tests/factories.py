@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from apikeys import roles
 from apikeys.models import ApiKey
+from campaigns.models import Campaign, CampaignNumber, CronJob, DoNotCall
 from extensions.models import (
     ConferenceRoom,
     Contact,
@@ -421,6 +422,51 @@ class CallerIdBlacklistFactory(factory.django.DjangoModelFactory):
     description = factory.Sequence(lambda n: f"Nuisance caller {n}")
 
 
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Spring campaign {n}")
+
+
+class CampaignNumberFactory(factory.django.DjangoModelFactory):
+    """A number of a campaign of `tenant`."""
+
+    class Meta:
+        model = CampaignNumber
+
+    tenant = factory.SubFactory(TenantFactory)
+    campaign = factory.SubFactory(CampaignFactory, tenant=factory.SelfAttribute("..tenant"))
+    number = factory.Sequence(lambda n: f"+3906{6660000 + n}")
+    description = factory.Sequence(lambda n: f"Lead {n}")
+
+
+class DoNotCallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DoNotCall
+
+    tenant = factory.SubFactory(TenantFactory)
+    number = factory.Sequence(lambda n: f"+3906{8880000 + n}")
+    description = factory.Sequence(lambda n: f"Opted out {n}")
+
+
+class CronJobFactory(factory.django.DjangoModelFactory):
+    """A tenant's job pausing one of its campaigns every evening (tenant=None and
+    task="changes.purge" for a global one)."""
+
+    class Meta:
+        model = CronJob
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Evening pause {n}")
+    schedule = "0 18 * * 1-5"
+    task = CronJob.Task.CAMPAIGN_PAUSE
+    campaign = factory.Maybe(
+        "tenant", factory.SubFactory(CampaignFactory, tenant=factory.SelfAttribute("..tenant")), None
+    )
+
+
 FACTORIES = {
     ChangeLog: ChangeLogFactory,
     Reseller: ResellerFactory,
@@ -459,4 +505,8 @@ FACTORIES = {
     ShortNumber: ShortNumberFactory,
     DISA: DISAFactory,
     CallerIdBlacklist: CallerIdBlacklistFactory,
+    Campaign: CampaignFactory,
+    CampaignNumber: CampaignNumberFactory,
+    DoNotCall: DoNotCallFactory,
+    CronJob: CronJobFactory,
 }
