@@ -151,7 +151,7 @@ def claim_and_run(pk, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         job = (
-            CronJob.objects.select_for_update(skip_locked=True)
+            CronJob.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=pk, enabled=True, next_run_at__lte=now)
             .select_related("tenant")
             .first()
@@ -163,6 +163,6 @@ def claim_and_run(pk, now=None):
         if not claimed:
             return None
         job.next_run_at = following
-        with changelog.change_context(source="cron"):
+        with changelog.change_context(source=f"cron:{job.name}"[:100]):
             ok, message = execute(job)
         return job, ok, message

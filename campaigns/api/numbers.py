@@ -171,6 +171,11 @@ class CampaignNumberViewSet(PbxViewSet):
         dry_run = request.query_params.get("dry_run", "").lower() in TRUE
         params = request.query_params
         named = params.get("campaign") or params.get("campaign_id") or params.get("caid")
+        if not data:  # DRF reads an empty body as an empty form, whatever its type
+            raise ApiError(
+                "The body is empty: send the CSV (Content-Type: text/csv), its first line naming the "
+                "columns: " + ", ".join(NumberImport.COLUMNS) + "."
+            )
         reader = read_rows if isinstance(data, str) else read_objects
         rows = list(
             reader(
