@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.models import Campaign, CampaignFaxFile, CampaignNumber
@@ -48,6 +49,16 @@ def with_number_counts(queryset):
     )
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer"},
+            {"type": "object", "additionalProperties": {"type": "integer"}},
+        ],
+        "readOnly": True,
+        "description": "numbers_count: the campaign's numbers; numbers_by_disposition: them by disposition.",
+    }
+)
 class NumberCountsField(serializers.Field):
     """The counts the list annotated, or (after a write) one GROUP BY of the campaign's numbers."""
 
@@ -74,6 +85,20 @@ class NumberCountsField(serializers.Field):
         return counts if self.by_disposition else total
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer", "readOnly": True},
+                "name": {"type": "string"},
+                "size": {"type": "integer", "readOnly": True},
+                "data_base64": {"type": "string", "writeOnly": True},
+            },
+        },
+    }
+)
 class FaxFilesField(serializers.Field):
     """Read: the campaign's fax files as {id, name, size} (never their content). Write:
     a list of {name, data_base64} that replaces them all (seed 001's binary_files)."""

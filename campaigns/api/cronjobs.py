@@ -1,6 +1,7 @@
 """Cron jobs: a tenant's start, pause or finish its campaigns and switch its flows on a
 schedule; global ones do the platform's maintenance. `{"run": "yes"}` runs one now."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns import cron
@@ -16,6 +17,7 @@ RUN_YES = ("yes", "true", "1", "on", "y")
 RUN_NO = ("no", "false", "0", "off", "n", "")
 
 
+@extend_schema_field({"type": "string", "enum": ["yes", "no"], "writeOnly": True})
 class RunField(serializers.Field):
     """`"yes"` (or true, 1): run the job now, after saving the rest of the request."""
 
