@@ -81,8 +81,23 @@ class Campaign(TenantOwnedModel):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        campaign = super().from_db(db, field_names, values)
+        campaign._loaded_state = campaign.__dict__.get("state")
+        return campaign
+
     def clean(self):
         super().clean()
+        # The admin's state select offers every state: the legal moves hold there too.
+        current = getattr(self, "_loaded_state", None) or self.State.DRAFT
+        if self.state != current and self.state not in self.TRANSITIONS[self.State(current)]:
+            allowed = ", ".join(self.TRANSITIONS[self.State(current)]) or "nothing"
+            raise ValidationError(
+                {"state": f"A {current} campaign cannot become {self.state}; it may become: {allowed}."}
+            )
+        if self.state == self.State.RUNNING and not self.trunk_id:
+            raise ValidationError({"trunk": "A campaign needs a trunk before it runs."})
         if self.window_start is not None and self.window_start == self.window_end:
             raise ValidationError({"window_end": "Give an end time other than the start time."})
         if self.trunk_id and self.tenant_id and not self.trunk.tenants.filter(pk=self.tenant_id).exists():

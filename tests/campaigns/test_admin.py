@@ -66,3 +66,30 @@ def test_a_cron_job_cannot_target_another_tenants_campaign_in_the_admin(client, 
     assert response.status_code == 200  # the form again, with the error
     assert "Choose a campaign of the job&#x27;s tenant." in response.content.decode()
     assert not CronJob.objects.exists()
+
+
+def test_the_admin_refuses_an_illegal_state_move_too(client, superuser, acme):
+    campaign = CampaignFactory(tenant=acme, state="finished")
+    client.force_login(superuser)
+    response = client.post(
+        f"/admin/campaigns/campaign/{campaign.pk}/change/",
+        {
+            "tenant": acme.pk,
+            "name": campaign.name,
+            "state": "paused",
+            "concurrent_calls": 1,
+            "window_start": "09:00",
+            "window_end": "18:00",
+            "time_zone": "UTC",
+            "max_attempts": 3,
+            "retry_minutes": 30,
+            "fax_files-TOTAL_FORMS": "0",
+            "fax_files-INITIAL_FORMS": "0",
+            "destinations-TOTAL_FORMS": "0",
+            "destinations-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "A finished campaign cannot become paused" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.state == "finished"
