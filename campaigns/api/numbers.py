@@ -153,7 +153,7 @@ class CampaignNumberViewSet(PbxViewSet):
         detail=False,
         methods=["post"],
         url_path="import",
-        # JSON too, only so that a JSON body hears the usual invalid_json or "send CSV".
+        # JSON too: an array of objects keyed by the same columns.
         parser_classes=[CSVTextParser, JSONParser],
         filter_backends=[],
         pagination_class=None,
@@ -198,7 +198,13 @@ class CampaignNumberViewSet(PbxViewSet):
 
     def _campaign_to_import_into(self, named, rows):
         """`?campaign=`, else the `campaign` column, the same on every row."""
-        if not named:
+        if named:
+            other = next(
+                (line for line, row in rows if row.get("campaign", "") not in ("", str(named))), None
+            )
+            if other is not None:
+                raise ApiError(f"Line {other}: names another campaign than ?campaign={named}.")
+        else:
             values = {row.get("campaign", "") for _line, row in rows}
             if len(values) > 1:
                 line = next(

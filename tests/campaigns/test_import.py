@@ -172,3 +172,21 @@ def test_a_file_that_is_not_utf8_is_400(api, acme_key, campaign):
     )
     assert_error(response, 400, "invalid_json")  # the envelope's code for an unparseable body
     assert "UTF-8" in response.json()["error"]["message"]
+
+
+def test_a_campaign_column_must_agree_with_the_query(api, acme_key, acme, campaign):
+    other = CampaignFactory(tenant=acme)
+    text = f"campaign,number\n{campaign.pk},+390211111111\n{other.pk},+390222222222\n"
+    response = upload(api(acme_key), campaign, text)
+    assert_error(response, 400, "validation_error")
+    assert response.json()["error"]["message"].startswith("Line 3:")
+    assert not CampaignNumber.objects.exists()
+
+
+def test_a_json_array_is_imported_like_a_csv(api, acme_key, campaign):
+    body = [{"number": "+390211111111", "description": "A"}, {"cn_number": "0039 02 2222 2222"}]
+    response = api(acme_key).post(
+        f"/api/campaign-numbers/import/?campaign={campaign.pk}", body, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert sorted(campaign.numbers.values_list("number", flat=True)) == ["+390211111111", "+390222222222"]
