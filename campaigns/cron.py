@@ -36,6 +36,10 @@ def check_schedule(expression):
         croniter(text)
     except CRON_ERRORS as error:
         raise ValueError(f"{expression!r} is not a valid cron expression: {error}.") from None
+    try:  # valid, yet maybe never due: 0 0 31 2 * (the 31st of February)
+        croniter(text, datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)).get_next(datetime.datetime)
+    except CRON_ERRORS:
+        raise ValueError(f"{expression!r} never comes: no such date (such as 31 February).") from None
 
 
 def next_run(expression, time_zone, after):
