@@ -197,14 +197,9 @@ class CampaignNumberViewSet(PbxViewSet):
         return Response(summary, status=status.HTTP_201_CREATED if plan.new else status.HTTP_200_OK)
 
     def _campaign_to_import_into(self, named, rows):
-        """`?campaign=`, else the `campaign` column, the same on every row."""
-        if named:
-            other = next(
-                (line for line, row in rows if row.get("campaign", "") not in ("", str(named))), None
-            )
-            if other is not None:
-                raise ApiError(f"Line {other}: names another campaign than ?campaign={named}.")
-        else:
+        """`?campaign=`, else the `campaign` column, the same on every row. The query wins
+        over the column, so that one campaign's CSV can be imported into another."""
+        if not named:
             values = {row.get("campaign", "") for _line, row in rows}
             if len(values) > 1:
                 line = next(
