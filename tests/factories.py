@@ -466,6 +466,13 @@ class CronJobFactory(factory.django.DjangoModelFactory):
         "tenant", factory.SubFactory(CampaignFactory, tenant=factory.SelfAttribute("..tenant")), None
     )
 
+    @staticmethod
+    def api_payload():
+        """What the matrices add to a body to create one through the API: the task's
+        campaign, in ACME (the matrices' own tenant)."""
+        acme = Tenant.objects.filter(code="ACME").first() or Tenant.objects.first()
+        return {"campaign": CampaignFactory(tenant=acme).pk}
+
 
 FACTORIES = {
     ChangeLog: ChangeLogFactory,

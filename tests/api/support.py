@@ -72,18 +72,8 @@ def payload(route, tenant_code=None):
         body[name] = value
     if tenant_code is not None and "tenant" in serializer.fields:
         body["tenant"] = tenant_code
-    body.update(_payload_extras(model, tenant_code))
+    body.update(getattr(factory_for(model), "api_payload", dict)())
     return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-
-
-def _payload_extras(model, tenant_code):
-    """What a valid body needs beyond plain fields and required references: a cron
-    job's target (optional in general, required by the factory's task)."""
-    if model._meta.label_lower == "campaigns.cronjob":
-        from campaigns.models import Campaign
-
-        return {"campaign": _related_object(Campaign, tenant_code).pk}
-    return {}
 
 
 def _related_object(model, tenant_code):
