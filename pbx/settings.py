@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "extensions",
     "media",
     "routing",
+    "campaigns",
     "cdrs",
 ]
 

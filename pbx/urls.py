@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 import apikeys.api.urls  # noqa: F401
+import campaigns.api.urls  # noqa: F401
 import cdrs.urls  # noqa: F401
 import extensions.api.urls  # noqa: F401
 import media.api.urls  # noqa: F401

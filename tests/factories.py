@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 
 from apikeys import roles
 from apikeys.models import ApiKey
+from campaigns.models import Campaign, CampaignNumber, CronJob, DoNotCall
 from cdrs.models import CallRecord
 from extensions.models import (
     ConferenceRoom,
@@ -516,6 +517,58 @@ class VoicemailMessageFactory(AudioFactory):
     caller_id_number = factory.Sequence(lambda n: f"+3902{5550000 + n}")
 
 
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Spring campaign {n}")
+
+
+class CampaignNumberFactory(factory.django.DjangoModelFactory):
+    """A number of a campaign of `tenant`."""
+
+    class Meta:
+        model = CampaignNumber
+
+    tenant = factory.SubFactory(TenantFactory)
+    campaign = factory.SubFactory(CampaignFactory, tenant=factory.SelfAttribute("..tenant"))
+    number = factory.Sequence(lambda n: f"+3906{6660000 + n}")
+    description = factory.Sequence(lambda n: f"Lead {n}")
+
+
+class DoNotCallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DoNotCall
+
+    tenant = factory.SubFactory(TenantFactory)
+    number = factory.Sequence(lambda n: f"+3906{8880000 + n}")
+    description = factory.Sequence(lambda n: f"Opted out {n}")
+
+
+class CronJobFactory(factory.django.DjangoModelFactory):
+    """A tenant's job pausing one of its campaigns every evening (tenant=None and
+    task="changes.purge" for a global one)."""
+
+    class Meta:
+        model = CronJob
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Evening pause {n}")
+    schedule = "0 18 * * 1-5"
+    task = CronJob.Task.CAMPAIGN_PAUSE
+    campaign = factory.Maybe(
+        "tenant", factory.SubFactory(CampaignFactory, tenant=factory.SelfAttribute("..tenant")), None
+    )
+
+    @staticmethod
+    def api_payload():
+        """What the matrices add to a body to create one through the API: the task's
+        campaign, in ACME (the matrices' own tenant)."""
+        acme = Tenant.objects.filter(code="ACME").first() or Tenant.objects.first()
+        return {"campaign": CampaignFactory(tenant=acme).pk}
+
+
 FACTORIES = {
     ChangeLog: ChangeLogFactory,
     Reseller: ResellerFactory,
@@ -560,4 +613,8 @@ FACTORIES = {
     Recording: RecordingFactory,
     VoicemailGreeting: VoicemailGreetingFactory,
     VoicemailMessage: VoicemailMessageFactory,
+    Campaign: CampaignFactory,
+    CampaignNumber: CampaignNumberFactory,
+    DoNotCall: DoNotCallFactory,
+    CronJob: CronJobFactory,
 }
