@@ -19,9 +19,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import BaseParser, FormParser, JSONParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 
 from apikeys import roles
@@ -29,6 +28,7 @@ from cdrs import formats, ingest, stats
 from cdrs.models import CallRecord
 from cdrs.timeline import timeline
 from pbx.api.concurrency import idempotent
+from pbx.api.csv_import import CSVTextParser
 from pbx.api.exceptions import ApiError, MissingTenant, PayloadTooLarge, PermissionDenied
 from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
@@ -36,18 +36,6 @@ from pbx.api.viewsets import PbxViewSet
 from tenants.models import Tenant
 
 MAX_RECORDS_PER_REQUEST = 10_000
-
-
-class MasterCsvParser(BaseParser):
-    """A text/csv (or text/plain) body, as text: what Asterisk's Master.csv holds."""
-
-    media_type = "text/*"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return stream.read().decode("utf-8") if stream is not None else ""
-        except UnicodeDecodeError:
-            raise ParseError("The body is not UTF-8 text.") from None
 
 
 class CallRecordSerializer(PbxModelSerializer):
@@ -280,7 +268,7 @@ class CallRecordViewSet(PbxViewSet):
         description='The lines of Asterisk\'s Master.csv, as the body or as `{"csv": ...}`; '
         "rejected rows are reported by line.",
     )
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, MasterCsvParser])
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser, CSVTextParser])
     def asterisk(self, request):
         body = request.data
         text = body.get("csv") if isinstance(body, dict) else body
