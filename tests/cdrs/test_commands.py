@@ -107,3 +107,28 @@ def test_purge_dry_run_counts_and_deletes_nothing(acme):
 def test_purge_with_a_bad_age_is_one_line_error(db):
     with pytest.raises(CommandError, match="Give an age such as"):
         run("purge_cdrs", "--older-than", "soon")
+
+
+def test_export_writes_the_api_csv_columns_and_rows(client, admin_key, acme, tmp_path):
+    CallRecordFactory.create_batch(3, tenant=acme)
+    target = tmp_path / "cdrs.csv"
+    _, err = run(
+        "export_cdrs", "--output", str(target), "--tenant", "ACME", "--base-url", "http://testserver"
+    )
+    api_csv = client.get("/api/cdrs/?format=csv", HTTP_X_API_KEY=admin_key.key)
+    assert target.read_bytes() == b"".join(api_csv.streaming_content)
+    assert "Exported 3 call records" in err
+
+
+def test_export_since_and_nojson_narrow_rows_and_columns(acme, tmp_path):
+    CallRecordFactory(tenant=acme, start=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    CallRecordFactory(tenant=acme, start=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    target = tmp_path / "cdrs.csv"
+    run("export_cdrs", "-o", str(target), "--since", "2026-02-01", "--nojson")
+    header, *rows = target.read_text().splitlines()
+    assert len(rows) == 1 and "raw" not in header.split(",")
+
+
+def test_export_with_a_bad_time_is_one_line_error(db):
+    with pytest.raises(CommandError, match="--since: give a time"):
+        run("export_cdrs", "--since", "last tuesday")
