@@ -13,7 +13,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from pbx.models import GlobalOrTenantModel, TenantOwnedModel
+from pbx.models import GlobalOrTenantModel, TenantOwnedModel, unique_in_tenant_and_globally
 from routing.models import normalize_e164
 from routing.models.inbound import e164_validator
 from routing.models.schedules import time_zone_validator
@@ -261,10 +261,7 @@ class CronJob(GlobalOrTenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="cronjob_unique_name"),
-            models.UniqueConstraint(
-                fields=["name"], condition=models.Q(tenant__isnull=True), name="cronjob_unique_global"
-            ),
+            *unique_in_tenant_and_globally("name", "cronjob_unique_name", "cronjob_unique_global"),
         ]
 
     def __str__(self):

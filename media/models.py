@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from extensions.models import Extension, Voicemail
 from media.audio import FORMAT_CHOICES, content_type_of
-from pbx.models import GlobalOrTenantModel, TenantOwnedModel
+from pbx.models import GlobalOrTenantModel, TenantOwnedModel, unique_in_tenant_and_globally
 
 
 def audio_path(instance, filename):
@@ -54,10 +54,7 @@ class MediaFile(AudioFile, GlobalOrTenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="mediafile_unique_name"),
-            models.UniqueConstraint(
-                fields=["name"], condition=models.Q(tenant__isnull=True), name="mediafile_unique_global"
-            ),
+            *unique_in_tenant_and_globally("name", "mediafile_unique_name", "mediafile_unique_global"),
         ]
 
     def __str__(self):
@@ -82,10 +79,7 @@ class MusicOnHold(GlobalOrTenantModel):
         verbose_name_plural = "music on hold"
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="musiconhold_unique_name"),
-            models.UniqueConstraint(
-                fields=["name"], condition=models.Q(tenant__isnull=True), name="musiconhold_unique_global"
-            ),
+            *unique_in_tenant_and_globally("name", "musiconhold_unique_name", "musiconhold_unique_global"),
             # At most one default per tenant, and one among the global classes.
             models.UniqueConstraint(
                 fields=["tenant"], condition=models.Q(is_default=True), name="musiconhold_one_default"

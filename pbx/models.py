@@ -47,6 +47,16 @@ class GlobalOrTenantModel(TimestampedModel):
         abstract = True
 
 
+def unique_in_tenant_and_globally(field, name, global_name):
+    """Constraints making `field` unique among a tenant's objects and among the global
+    ones. Two are needed: SQL never finds two NULL tenants equal, so (tenant, field)
+    alone would let two global objects share a value."""
+    return [
+        models.UniqueConstraint(fields=["tenant", field], name=name),
+        models.UniqueConstraint(fields=[field], condition=models.Q(tenant__isnull=True), name=global_name),
+    ]
+
+
 class NumberInUseError(Exception):
     """A dial-plan number is already held by another object of the same tenant."""
 

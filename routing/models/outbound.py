@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from pbx.models import GlobalOrTenantModel, TimestampedModel
+from pbx.models import GlobalOrTenantModel, TimestampedModel, unique_in_tenant_and_globally
 
 host_validator = RegexValidator(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$"
@@ -112,11 +112,8 @@ class OutboundRoute(GlobalOrTenantModel):
     class Meta:
         ordering = ["priority", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="outboundroute_unique_name"),
-            models.UniqueConstraint(
-                fields=["name"],
-                condition=models.Q(tenant__isnull=True),
-                name="outboundroute_unique_global_name",
+            *unique_in_tenant_and_globally(
+                "name", "outboundroute_unique_name", "outboundroute_unique_global_name"
             ),
         ]
 

@@ -4,7 +4,7 @@ caller ID blacklist. All but DISA may be global (the platform's) or a tenant's."
 from django.core.validators import RegexValidator
 from django.db import models
 
-from pbx.models import GlobalOrTenantModel, TenantOwnedModel
+from pbx.models import GlobalOrTenantModel, TenantOwnedModel, unique_in_tenant_and_globally
 
 feature_code_validator = RegexValidator(r"^[*#0-9]{1,10}$", "Use up to 10 digits, * or #, such as *56.")
 short_number_validator = RegexValidator(r"^[0-9*#]{1,10}$", "Use up to 10 digits, * or #.")
@@ -29,11 +29,8 @@ class CustomDestination(GlobalOrTenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="customdestination_unique_name"),
-            models.UniqueConstraint(
-                fields=["name"],
-                condition=models.Q(tenant__isnull=True),
-                name="customdestination_unique_global",
+            *unique_in_tenant_and_globally(
+                "name", "customdestination_unique_name", "customdestination_unique_global"
             ),
         ]
 
@@ -72,10 +69,7 @@ class FeatureCode(GlobalOrTenantModel):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="featurecode_unique_code"),
-            models.UniqueConstraint(
-                fields=["code"], condition=models.Q(tenant__isnull=True), name="featurecode_unique_global"
-            ),
+            *unique_in_tenant_and_globally("code", "featurecode_unique_code", "featurecode_unique_global"),
         ]
 
     def __str__(self):
@@ -96,9 +90,8 @@ class ShortNumber(GlobalOrTenantModel):
     class Meta:
         ordering = ["number"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "number"], name="shortnumber_unique_number"),
-            models.UniqueConstraint(
-                fields=["number"], condition=models.Q(tenant__isnull=True), name="shortnumber_unique_global"
+            *unique_in_tenant_and_globally(
+                "number", "shortnumber_unique_number", "shortnumber_unique_global"
             ),
         ]
 
@@ -146,9 +139,8 @@ class CallerIdBlacklist(GlobalOrTenantModel):
         verbose_name_plural = "caller ID blacklist"
         ordering = ["caller_id"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "caller_id"], name="blacklist_unique_callerid"),
-            models.UniqueConstraint(
-                fields=["caller_id"], condition=models.Q(tenant__isnull=True), name="blacklist_unique_global"
+            *unique_in_tenant_and_globally(
+                "caller_id", "blacklist_unique_callerid", "blacklist_unique_global"
             ),
         ]
 

@@ -4,7 +4,7 @@ departments and emergency locations."""
 from django.core.validators import RegexValidator
 from django.db import models
 
-from pbx.models import GlobalOrTenantModel, TenantOwnedModel
+from pbx.models import GlobalOrTenantModel, TenantOwnedModel, unique_in_tenant_and_globally
 
 setting_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9_]{0,63}$", "Use up to 64 upper-case letters, digits or '_', starting with a letter."
@@ -31,10 +31,7 @@ class Setting(GlobalOrTenantModel):
     class Meta:
         ordering = ["code", "tenant_id"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="setting_unique_code"),
-            models.UniqueConstraint(
-                fields=["code"], condition=models.Q(tenant__isnull=True), name="setting_unique_global_code"
-            ),
+            *unique_in_tenant_and_globally("code", "setting_unique_code", "setting_unique_global_code"),
         ]
 
     def __str__(self):

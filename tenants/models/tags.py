@@ -3,7 +3,7 @@
 from django.core.validators import RegexValidator
 from django.db import models
 
-from pbx.models import GlobalOrTenantModel
+from pbx.models import GlobalOrTenantModel, unique_in_tenant_and_globally
 
 tag_name_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_.-]{0,49}$",
@@ -23,10 +23,7 @@ class Tag(GlobalOrTenantModel):
     class Meta:
         ordering = ["tenant_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="tag_unique_name"),
-            models.UniqueConstraint(
-                fields=["name"], condition=models.Q(tenant__isnull=True), name="tag_unique_global_name"
-            ),
+            *unique_in_tenant_and_globally("name", "tag_unique_name", "tag_unique_global_name"),
         ]
 
     def __str__(self):
