@@ -186,3 +186,20 @@ class TenantFieldExtension(OpenApiSerializerFieldExtension):
         if self.target.allow_null:
             schema["nullable"] = True
         return schema
+
+
+class TimeOfDayExtension(OpenApiSerializerFieldExtension):
+    """A time of day is `HH:MM` or `HH:MM:SS`, local to a time zone given elsewhere.
+
+    OpenAPI's `format: time` is RFC 3339's full-time, which carries an offset: our
+    zone-less times (a calling window, a schedule's range) would break it."""
+
+    target_class = "rest_framework.fields.TimeField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "example": "09:00",
+        }

@@ -73,6 +73,16 @@ def test_the_schema_documents_nothing_that_is_not_served(schema):
         assert resolve(concrete).func is not endpoint_not_found, f"{path} is documented but not served"
 
 
+def test_times_of_day_are_documented_as_the_api_writes_them(schema):
+    """`format: time` is RFC 3339's, with an offset; our times of day have none."""
+    text = str(schema)
+    assert "'format': 'time'" not in text
+    window_start = schema["components"]["schemas"]["Campaign"]["properties"]["window_start"]
+    for written in ("09:00", "09:00:00", "23:59:59.5"):
+        assert re.match(window_start["pattern"], written)
+    assert not re.match(window_start["pattern"], "09:00:00Z")
+
+
 def test_every_operation_documents_the_error_envelope(schema):
     for path, item in schema["paths"].items():
         for method, op in item.items():
