@@ -35,9 +35,10 @@ test: $(VENV)/.installed-dev
 schemathesis: $(VENV)/.installed-dev
 	bash scripts/schemathesis.sh
 
-## bench: seed PostgreSQL at scale and print JSON figures (needs DATABASE_URL or local PostgreSQL)
+## bench: seed PostgreSQL at scale and print JSON figures: extensions and change log (bench/run.py), CDRs (bench/cdrs.py)
 bench: $(VENV)/.installed-dev
 	@$(PY) bench/run.py
+	@$(PY) bench/cdrs.py
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
