@@ -6,7 +6,6 @@ The list never counts a whole table: on PostgreSQL, an unfiltered list takes the
 planner's estimate, and the filters' counts are left out.
 """
 
-import csv
 import datetime as dt
 
 from django.contrib import admin
@@ -14,23 +13,21 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from cdrs import export
+from cdrs.api import CallRecordSerializer
 from cdrs.models import CallRecord
 from cdrs.stats import call_stats
 from pbx.admin import TenantScopedAdmin, tenant_ids_of
+from pbx.api.renderers import csv_download
+from pbx.api.serializers import DetailUrlField
 from tenants.models import Tenant
-
-EXPORT_COLUMNS = [
-    "id", "tenant", "call_id", "direction", "caller_name", "caller_number", "destination_number",
-    "extension_id", "did_id", "trunk_id", "start", "answer", "end", "duration", "billsec",
-    "disposition", "hangup_cause", "account_code", "recording",
-]  # fmt: skip
 
 
 class EstimatedCountPaginator(Paginator):
@@ -100,8 +97,12 @@ class CallRecordAdmin(TenantScopedAdmin):
 
     @admin.action(description="Export the selected calls as CSV")
     def export_csv(self, request, queryset):
-        rows = queryset.select_related("tenant").order_by("-start", "-id")
-        return _csv_response(rows, "cdrs.csv")
+        """The selected calls as the API's CSV export writes them (cdrs.export)."""
+        serializer = CallRecordSerializer(context={"request": None})  # url: set by the export
+        columns = [name for name, field in serializer.fields.items() if not field.write_only]
+        head, tail = DetailUrlField.url_parts("callrecord-detail", request)
+        calls = queryset.order_by("-start", "-id")
+        return csv_download(export.csv_chunks(calls, columns, serializer, head, tail), "cdrs")
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.last_24_hours)
@@ -153,34 +154,3 @@ class CallRecordAdmin(TenantScopedAdmin):
             + f"?tenant__id__exact={tenant.pk}&started=24h",
         }
         return render(request, "admin/cdrs/last_24_hours.html", context)
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_response(rows, filename):
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(EXPORT_COLUMNS)
-        for record in rows.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    record.tenant.code if column == "tenant" else _cell(getattr(record, column))
-                    for column in EXPORT_COLUMNS
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    return value

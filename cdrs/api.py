@@ -24,13 +24,14 @@ from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 
 from apikeys import roles
-from cdrs import formats, ingest, stats
+from cdrs import export, formats, ingest, stats
 from cdrs.models import CallRecord
 from cdrs.timeline import timeline
 from pbx.api.concurrency import idempotent
 from pbx.api.csv_import import CSVTextParser
 from pbx.api.exceptions import ApiError, MissingTenant, PayloadTooLarge, PermissionDenied
 from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet
+from pbx.api.renderers import csv_download
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
 from pbx.api.viewsets import PbxViewSet
 from tenants.models import Tenant
@@ -149,6 +150,7 @@ class CallRecordViewSet(PbxViewSet):
     pagination_class = CallRecordCursor
     http_method_names = ["get", "head", "post", "options"]
     csv_streams_all_rows = True  # ?format=csv is the export: every matching row
+    csv_line_end = export.LINE_END
     search_fields = []
     ordering_fields = []
 
@@ -158,6 +160,17 @@ class CallRecordViewSet(PbxViewSet):
             # A user_api caller hears only the calls of its own extensions.
             queryset = queryset.filter(extension__user=self.scope.user)
         return queryset
+
+    def list_csv(self, request):
+        # The export, every matching row: cdrs.export, which has PostgreSQL's COPY render
+        # the same cells (a page: the kernel's way).
+        if "page" in request.query_params or "cursor" in request.query_params:
+            return super().list_csv(request)
+        queryset = self.filter_queryset(self.get_queryset())
+        serializer = self.get_serializer()
+        columns = self.csv_columns(serializer)
+        head, tail = DetailUrlField.url_parts("callrecord-detail", request)
+        return csv_download(export.csv_chunks(queryset, columns, serializer, head, tail), self.basename)
 
     # --- one call's events, and statistics of many -------------------------------------
 

@@ -439,9 +439,14 @@ class CallRecordFactory(factory.django.DjangoModelFactory):
     start = factory.Sequence(
         lambda n: datetime.datetime(2026, 3, 10, 8, 0, tzinfo=datetime.UTC) + datetime.timedelta(minutes=n)
     )
+    answer = factory.LazyAttribute(lambda call: call.start + datetime.timedelta(seconds=5, microseconds=250))
     duration = 65
     billsec = 60
     disposition = "ANSWERED"
+    # What a switch sent, with the characters a CSV and a JSON cell must both survive.
+    raw = factory.LazyFunction(
+        lambda: {"variables": {"caller_id_name": 'Zoë "Z", Ltd\nSales'}, "times": [1, 2.5], "ok": True}
+    )
 
 
 class AudioFactory(factory.django.DjangoModelFactory):

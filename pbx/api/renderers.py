@@ -27,9 +27,9 @@ def csv_value(value):
 class _Line:
     """A file-like sink that hands back what csv.writer wrote for one row."""
 
-    def __init__(self):
+    def __init__(self, line_end):
         self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+        self.writer = csv.writer(self.buffer, lineterminator=line_end)
 
     def row(self, cells):
         self.writer.writerow(cells)
@@ -39,15 +39,15 @@ class _Line:
         return text
 
 
-def csv_lines(columns, records):
+def csv_lines(columns, records, line_end="\r\n"):
     """Yield the header line, then one line per record (a dict keyed by column)."""
-    line = _Line()
+    line = _Line(line_end)
     yield line.row(columns)
     for record in records:
         yield line.row([csv_value(record.get(column)) for column in columns])
 
 
-def _chunks(lines, size=64 * 1024):
+def csv_chunks(lines, size=64 * 1024):
     """Lines joined into chunks of about `size` characters: a million one-line writes
     cost the server more than the rows themselves."""
     buffer, length = [], 0
@@ -61,11 +61,14 @@ def _chunks(lines, size=64 * 1024):
         yield "".join(buffer).encode()
 
 
-def stream_csv(columns, records, filename):
-    response = StreamingHttpResponse(
-        _chunks(csv_lines(columns, records)),
-        content_type="text/csv; charset=utf-8",
-    )
+def stream_csv(columns, records, filename, line_end="\r\n"):
+    """A streamed CSV download of the records (dicts keyed by column)."""
+    return csv_download(csv_chunks(csv_lines(columns, records, line_end)), filename)
+
+
+def csv_download(chunks, filename):
+    """A streamed CSV download of already-encoded chunks."""
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 

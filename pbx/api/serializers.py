@@ -405,8 +405,14 @@ class DetailUrlField(serializers.HyperlinkedIdentityField):
         # Reverse once per serializer, then splice each pk in: a page of 100 rows would
         # otherwise resolve the same URL pattern 100 times.
         if not hasattr(self, "_url_parts"):
-            path = django_reverse(view_name, kwargs={"pk": self.SENTINEL})
-            base = request.build_absolute_uri(path) if request is not None else path
-            self._url_parts = base.split(self.SENTINEL, 1)
+            self._url_parts = self.url_parts(view_name, request)
         head, tail = self._url_parts
         return f"{head}{obj.pk}{tail}"
+
+    @classmethod
+    def url_parts(cls, view_name, request):
+        """(head, tail): an object's URL is head + its pk + tail (relative without a request)."""
+        path = django_reverse(view_name, kwargs={"pk": cls.SENTINEL})
+        base = request.build_absolute_uri(path) if request is not None else path
+        head, tail = base.split(cls.SENTINEL, 1)
+        return head, tail

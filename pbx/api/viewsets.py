@@ -67,6 +67,8 @@ class PbxViewSet(viewsets.ModelViewSet):
     # True where `?format=csv` is every matching row unless a page is asked for (CDRs: the
     # CSV is an export, not a page).
     csv_streams_all_rows = False
+    # RFC 4180's line end; CDRs end lines as PostgreSQL's COPY does, whichever path serves.
+    csv_line_end = "\r\n"
 
     @cached_property
     def scope(self):
@@ -129,12 +131,15 @@ class PbxViewSet(viewsets.ModelViewSet):
             rows = self.paginate_queryset(queryset)
             rows = queryset if rows is None else rows
         serializer = self.get_serializer()
+        records = (serializer.to_representation(row) for row in rows)
+        return stream_csv(self.csv_columns(serializer), records, self.basename, self.csv_line_end)
+
+    def csv_columns(self, serializer):
+        """The CSV's columns: the fields the JSON shows this caller, in the same order."""
         hidden = set() if serializer._may_see_secrets else set(getattr(serializer.Meta, "secret_fields", ()))
-        columns = [
+        return [
             name for name, field in serializer.fields.items() if not field.write_only and name not in hidden
         ]
-        records = (serializer.to_representation(row) for row in rows)
-        return stream_csv(columns, records, filename=self.basename)
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are JSON even when CSV was asked for: a CSV error body helps no one.

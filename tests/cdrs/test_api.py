@@ -213,7 +213,7 @@ def test_the_timeline_of_a_freeswitch_call_shows_its_call_flow(api, acme_key, ac
     start = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
     micros = int(start.timestamp() * 1_000_000)
     raw = {"callflow": [{"times": {"progress_time": micros + 1_000_000, "hangup_time": micros + 9_000_000}}]}
-    call = CallRecordFactory(tenant=acme, start=start, raw=raw)
+    call = CallRecordFactory(tenant=acme, start=start, raw=raw, answer=None)
     events = api(acme_key).get(f"/api/cdrs/{call.pk}/timeline/").json()
     assert [event["event"] for event in events] == ["started", "ringing", "hangup"]
 
