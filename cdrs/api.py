@@ -247,10 +247,11 @@ class CallRecordViewSet(PbxViewSet):
             record = formats.read_json_record(body)
         except formats.RecordError as error:
             raise ApiError(fields=error.fields or {"non_field_errors": [str(error)]}) from None
-        tenant = self._tenant_of(record)
+        directory = ingest.TenantDirectory(tenants=self._reach())
+        tenant = self._tenant_of(record, directory)
         if tenant is None:
             raise MissingTenant(NO_TENANT)
-        call = ingest.resolve(record, tenant, ingest.TenantDirectory())
+        call = ingest.resolve(record, tenant, directory)
         stored = ingest.store([call])
         call = CallRecord.objects.get(tenant=tenant, call_id=call.call_id)
         call.scope_tenant_code = tenant.code
@@ -322,10 +323,18 @@ class CallRecordViewSet(PbxViewSet):
                 f"At most {MAX_RECORDS_PER_REQUEST} records a request; send the rest in another."
             )
         directory = ingest.TenantDirectory(tenants=self._reach())
-        tenants = [
-            None if isinstance(record, formats.RecordError) else self._tenant_of(record, directory)
-            for _, record in read
-        ]
+        # A batch comes from one switch: its records name the same few tenants, so each
+        # distinct naming is looked up once, not once a record.
+        found = {}
+        tenants = []
+        for _, record in read:
+            if isinstance(record, formats.RecordError):
+                tenants.append(None)
+                continue
+            naming = (record.tenant, record.domain, record.account_code)
+            if naming not in found:
+                found[naming] = self._tenant_of(record, directory)
+            tenants.append(found[naming])
         result = ingest.IngestResult()
         calls = []
         for (position, record), tenant in zip(read, tenants, strict=True):
@@ -344,7 +353,7 @@ class CallRecordViewSet(PbxViewSet):
             return None
         return list(Tenant.objects.filter(pk__in=self.scope.tenant_ids))
 
-    def _tenant_of(self, record, directory=None):
+    def _tenant_of(self, record, directory):
         """The record's tenant: its `tenant` (checked as for any create: 404 out of reach,
         400 when it differs from ?tenant=), else ?tenant= or the key's, else the tenant
         whose SIP domain or code the record names; None when nothing tells."""
@@ -352,7 +361,7 @@ class CallRecordViewSet(PbxViewSet):
             return self.tenant_for_create(self.scope.tenant(record.tenant))
         param = self.request.query_params.get("tenant")
         tenant = self.scope.tenant(param) if param else self.implied_tenant()
-        return tenant or (directory or ingest.TenantDirectory(tenants=self._reach())).tenant_for(record)
+        return tenant or directory.tenant_for(record)
 
 
 def _hours(value):

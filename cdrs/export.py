@@ -18,7 +18,7 @@ The API's `?format=csv`, `manage.py export_cdrs` and the admin's export action a
 write through `csv_chunks`, so the three give the same bytes.
 """
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import CharField, F, Func, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -31,11 +31,14 @@ LINE_END = "\n"  # COPY's; the serializer path writes the same
 
 
 class IsoTime(Func):
-    """A timestamp as DRF's DateTimeField writes it in UTC."""
+    """A timestamp as DRF's DateTimeField writes it in UTC. The text cast (DateStyle ISO,
+    which the export sets) is twice as fast as to_char; to_char writes the fraction, which
+    DRF gives all six digits of, where the cast would trim its zeros."""
 
     template = (
-        "to_char(%(expressions)s AT TIME ZONE 'UTC', CASE WHEN date_trunc('second', %(expressions)s) = "
-        '%(expressions)s THEN \'YYYY-MM-DD"T"HH24:MI:SS"Z"\' ELSE \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\' END)'
+        "CASE WHEN date_trunc('second', %(expressions)s) = %(expressions)s "
+        "THEN replace((%(expressions)s AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z' "
+        "ELSE to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
     )
     output_field = CharField()
 
@@ -52,7 +55,8 @@ def _cell(column, url_head, url_tail):
     if column == "url":
         return Concat(Value(url_head), Cast("id", TextField()), Value(url_tail), output_field=TextField())
     if column == "tenant":
-        return F("scope_tenant_code")
+        # A join: the list's per-row subquery for the code costs COPY half its speed.
+        return F("tenant__code")
     if column in TIMES:
         return IsoTime(column)
     if column in ("extension", "did", "trunk"):
@@ -64,14 +68,15 @@ def csv_chunks(queryset, columns, serializer, url_head, url_tail):
     """The CSV (header first, LINE_END line ends) of the queryset's rows in its order,
     as encoded chunks: `columns` of what `serializer` renders, with `url` as
     url_head + id + url_tail."""
-    if "scope_tenant_code" not in queryset.query.annotations:
-        queryset = queryset.annotate(scope_tenant_code=F("tenant__code"))
     if fast_path_available():
         return _copy_chunks(queryset, columns, url_head, url_tail)
     return _serialized_chunks(queryset, columns, serializer, url_head, url_tail)
 
 
 def _serialized_chunks(queryset, columns, serializer, url_head, url_tail):
+    if "scope_tenant_code" not in queryset.query.annotations:
+        queryset = queryset.annotate(scope_tenant_code=F("tenant__code"))  # read by TenantField
+
     def rows():
         for record in every_row(queryset):
             row = serializer.to_representation(record)
@@ -88,13 +93,15 @@ def _copy_chunks(queryset, columns, url_head, url_tail):
     statement = f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)"
     yield (",".join(columns) + LINE_END).encode()
     buffer = bytearray()
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        # libpq hands COPY's output over a row at a time; a write per row would cost
-        # the server more than the rows themselves.
-        for data in copy:
-            buffer += data
-            if len(buffer) >= CHUNK_BYTES:
-                yield bytes(buffer)
-                buffer.clear()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL DateStyle TO ISO")  # what IsoTime's text cast reads
+        with cursor.copy(statement) as copy:
+            # libpq hands COPY's output over a row at a time; a write per row would cost
+            # the server more than the rows themselves.
+            for data in copy:
+                buffer += data
+                if len(buffer) >= CHUNK_BYTES:
+                    yield bytes(buffer)
+                    buffer.clear()
     if buffer:
         yield bytes(buffer)
