@@ -14,6 +14,7 @@ from webhooks.models import Attempt, Delivery, Webhook
 
 class WebhookForm(forms.ModelForm):
     url = forms.URLField(max_length=500, assume_scheme="https")
+
     class Meta:
         model = Webhook
         fields = ["tenant", "url", "events", "secret", "enabled", "description"]

@@ -5,7 +5,6 @@ import signal
 import threading
 
 from django.core.management.base import CommandError
-from django.db import connections
 
 from pbx.management.base import PbxCommand
 from webhooks import delivery
@@ -61,6 +60,5 @@ class Command(PbxCommand):
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-            connections.close_all()
         why = "stopped" if stopping.is_set() else "nothing more is due"
         self.stdout.write(f"Sent {sent} deliveries, {ok} delivered, {sent - ok} failed; {why}.")
