@@ -88,7 +88,7 @@ def test_a_worker_killed_in_the_middle_loses_nothing(make_receiver):
     assert Delivery.objects.filter(status="pending").exclude(claim="").exists()  # left claimed
     time.sleep(2.5)  # the dead worker's lease runs out
     survivor = worker("--once", "--concurrency", "4", lease=2)
-    out, err = survivor.communicate(timeout=120)
+    _out, err = survivor.communicate(timeout=120)
     assert survivor.returncode == 0, err
     assert set(delivery_ids(receiver)) == queued  # every one arrived (some maybe twice)
     assert Delivery.objects.filter(status="delivered").count() == 60
