@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-import requests
+import urllib3
 from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import F
@@ -73,12 +73,16 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def _session():
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = _local.session = requests.Session()
-        session.headers["User-Agent"] = USER_AGENT
-    return session
+def _pool():
+    """One urllib3 pool manager per thread: kept-alive connections to each receiver, no
+    retries or redirects of its own (the worker retries; a redirect is a failure), and
+    no proxies from the environment (a proxy would hide the address the SSRF check
+    vetted). urllib3 rather than requests: half the CPU per POST, which is the worker's
+    bottleneck."""
+    pool = getattr(_local, "pool", None)
+    if pool is None:
+        pool = _local.pool = urllib3.PoolManager(num_pools=50, maxsize=2, retries=False)
+    return pool
 
 
 def send(delivery, webhook, *, checked=None, timeout=None):
@@ -98,6 +102,7 @@ def send(delivery, webhook, *, checked=None, timeout=None):
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
         "X-PBX-Event": delivery.event,
         "X-PBX-Delivery": str(delivery.pk),
         "X-PBX-Event-Id": delivery.event_id,
@@ -107,19 +112,32 @@ def send(delivery, webhook, *, checked=None, timeout=None):
     timeout = timeout or settings.PBX_WEBHOOKS_TIMEOUT
     clock = time.perf_counter()
     try:
-        response = _session().post(
-            webhook.url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+        response = _pool().request(
+            "POST",
+            webhook.url,
+            body=body,
+            headers=headers,
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            redirect=False,
+            preload_content=False,
         )
-        response.close()
-        outcome.status_code = response.status_code
+        try:
+            answer = response.read(1024, decode_content=False)
+        finally:
+            if response.length_remaining == 0:
+                response.release_conn()  # read to the end: the connection is reused
+            else:
+                response.close()  # a long or chunked answer is not read to its end
+        outcome.status_code = response.status
         if not outcome.ok:
-            outcome.error = f"HTTP {response.status_code}: {response.text[:200]}"[:ERROR_LENGTH]
-    except requests.Timeout:
+            text = answer.decode(errors="replace")[:200]
+            outcome.error = f"HTTP {response.status}: {text}"[:ERROR_LENGTH]
+    except urllib3.exceptions.NewConnectionError as error:  # a TimeoutError subclass: first
+        reason = str(error).split(": ", 1)[-1]
+        outcome.error = f"Could not connect: {reason}"[:ERROR_LENGTH]
+    except urllib3.exceptions.TimeoutError:
         outcome.error = f"Timed out after {timeout} s."
-    except requests.ConnectionError as error:
-        reason = getattr(error.args[0], "reason", None) if error.args else None
-        outcome.error = f"Could not connect: {reason or error}"[:ERROR_LENGTH]
-    except requests.RequestException as error:
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as error:
         outcome.error = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
     outcome.response_ms = int((time.perf_counter() - clock) * 1000)
     return outcome
