@@ -14,20 +14,20 @@ from webhooks import delivery
 from webhooks.models import Attempt, Delivery
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class WebhookAttemptSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attempt
         fields = ["time", "status_code", "response_ms", "error"]
         read_only_fields = fields
 
 
-class DeliverySerializer(PbxModelSerializer):
+class WebhookDeliverySerializer(PbxModelSerializer):
     """One event for one webhook, its state and every attempt made."""
 
     url = DetailUrlField(view_name="webhookdelivery-detail")
     tenant = TenantField(read_only=True, allow_null=True)
     payload = serializers.JSONField(read_only=True)
-    attempts = AttemptSerializer(many=True, read_only=True)
+    attempts = WebhookAttemptSerializer(many=True, read_only=True)
 
     class Meta:
         model = Delivery
@@ -82,14 +82,14 @@ class DeliveryViewSet(PbxViewSet):
     those of global webhooks (every tenant's events) only to platform-wide callers."""
 
     queryset = Delivery.objects.prefetch_related("attempts")
-    serializer_class = DeliverySerializer
+    serializer_class = WebhookDeliverySerializer
     filterset_class = DeliveryFilterSet
     http_method_names = ["get", "head", "post", "options"]
     search_fields = ["event", "event_id"]
     ordering_fields = ["id", "created_at", "next_attempt_at", "delivered_at"]
     create = update = partial_update = destroy = bulk_update = bulk_destroy = _Absent()
 
-    @extend_schema(request=None, responses={200: DeliverySerializer})
+    @extend_schema(request=None, responses={200: WebhookDeliverySerializer})
     @action(detail=True, methods=["post"], filter_backends=[])
     def redeliver(self, request, pk=None):
         """Queue this delivery again now, with a fresh count of tries (its attempts stay)."""

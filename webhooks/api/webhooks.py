@@ -12,7 +12,7 @@ from pbx.api.global_objects import GlobalObjectsMixin, GlobalTenantField
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer
 from pbx.api.viewsets import PbxViewSet
 from webhooks import addresses, delivery, events
-from webhooks.api.deliveries import DeliverySerializer
+from webhooks.api.deliveries import WebhookDeliverySerializer
 from webhooks.models import Webhook
 
 
@@ -26,8 +26,10 @@ class WebhookSerializer(PbxModelSerializer):
     target_url = serializers.CharField(
         source="url", max_length=500, help_text="Where events are POSTed: an http(s) URL."
     )
-    events = serializers.JSONField(
-        help_text='Event names or patterns, e.g. ["extension.*", "call.completed"]; "*" for all.'
+    events = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        max_length=200,
+        help_text='Event names or patterns, e.g. ["extension.*", "call.completed"]; "*" for all.',
     )
     secret = serializers.CharField(
         max_length=128,
@@ -114,7 +116,7 @@ class WebhookViewSet(GlobalObjectsMixin, PbxViewSet):
         """The event catalogue: every event a webhook can subscribe to."""
         return Response([{"event": name, "description": text} for name, text in events.catalogue()])
 
-    @extend_schema(request=None, responses={200: DeliverySerializer})
+    @extend_schema(request=None, responses={200: WebhookDeliverySerializer})
     @action(detail=True, methods=["post"], filter_backends=[])
     def ping(self, request, pk=None):
         """Send a `webhook.ping` to this webhook now (once, no retries) and answer with the
@@ -122,4 +124,4 @@ class WebhookViewSet(GlobalObjectsMixin, PbxViewSet):
         request.data  # noqa: B018 (a body, if any, must be JSON: 400 invalid_json otherwise)
         webhook = self.get_object()
         sent = delivery.ping(webhook)
-        return Response(DeliverySerializer(sent, context=self.get_serializer_context()).data)
+        return Response(WebhookDeliverySerializer(sent, context=self.get_serializer_context()).data)
