@@ -58,7 +58,10 @@ class Delivery(models.Model):
         DELIVERED = "delivered"
         DEAD = "dead"
 
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    # Indexes are few on purpose: CDR ingest writes a row per call and webhook here.
+    webhook = models.ForeignKey(
+        Webhook, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )  # delivery_webhook covers it
     # The webhook's tenant (empty for a global webhook's): who may read the delivery.
     tenant = models.ForeignKey(
         "tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
@@ -74,7 +77,7 @@ class Delivery(models.Model):
     tries = models.PositiveIntegerField(default=0, db_default=0, help_text="Attempts since (re)queued.")
     next_attempt_at = models.DateTimeField(db_default=Now())
     claim = models.CharField(max_length=32, blank=True, default="", db_default="")
-    created_at = models.DateTimeField(db_default=Now(), db_index=True)
+    created_at = models.DateTimeField(db_default=Now())
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True, default="", db_default="")
