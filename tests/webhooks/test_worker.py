@@ -190,3 +190,26 @@ def test_an_expired_claim_is_due_again(acme, receiver):
     run_worker()
     queued.refresh_from_db()
     assert queued.status == "delivered" and receiver.events() == ["extension.created"]
+
+
+def test_tenant_a_events_never_reach_tenant_b_receiver(api, acme_key, acme, globex, make_receiver):
+    acme_receiver, globex_receiver = make_receiver(), make_receiver()
+    WebhookFactory(tenant=acme, url=acme_receiver.url, events=["*"])
+    WebhookFactory(tenant=globex, url=globex_receiver.url, events=["*"])
+    response = api(acme_key).post("/api/extensions/", {"number": "901", "name": "Sales"}, format="json")
+    assert response.status_code == 201, response.content
+    run_worker()
+    assert acme_receiver.events() == ["extension.created"]
+    assert json.loads(acme_receiver.received[0][1])["tenant"] == "ACME"
+    assert globex_receiver.received == []
+
+
+def test_a_bulk_create_rolled_back_at_its_second_object_sends_nothing(api, acme_key, acme, receiver):
+    """The first extension is saved (and its event queued) before the second one's number
+    clashes with it: the whole batch rolls back, its event with it."""
+    WebhookFactory(tenant=acme, url=receiver.url, events=["*"])
+    body = [{"number": "902", "name": "First"}, {"number": "902", "name": "Second"}]
+    response = api(acme_key).post("/api/extensions/", body, format="json")
+    assert response.status_code == 409, response.content
+    run_worker()
+    assert Delivery.objects.count() == 0 and receiver.received == []
