@@ -169,3 +169,10 @@ def test_deliveries_cannot_be_created_changed_or_deleted(api, admin_key, acme):
     assert client.post("/api/webhook-deliveries/", {}, format="json").status_code == 405
     assert client.patch(f"/api/webhook-deliveries/{mine.pk}/", {}, format="json").status_code == 405
     assert client.delete(f"/api/webhook-deliveries/{mine.pk}/").status_code == 405
+
+
+def test_a_tenant_does_not_see_global_webhooks(api, acme_key, admin_key, acme):
+    hidden = WebhookFactory(tenant=None, events=["*"])
+    assert api(acme_key).get("/api/webhooks/").json()["count"] == 0
+    assert api(acme_key).get(f"/api/webhooks/{hidden.pk}/").status_code == 404
+    assert api(admin_key).get("/api/webhooks/?global=yes").json()["count"] == 1

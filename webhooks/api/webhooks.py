@@ -110,6 +110,11 @@ class WebhookViewSet(GlobalObjectsMixin, PbxViewSet):
     search_fields = ["url", "description"]
     ordering_fields = ["url", "enabled", "created_at", "updated_at", "id"]
 
+    def reach_filter(self):
+        # Unlike other global objects, global webhooks are not shown to tenants: they hear
+        # every tenant's events, and where they send them is the platform's business.
+        return PbxViewSet.reach_filter(self)
+
     @extend_schema(responses={200: EVENTS}, filters=False)
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def events(self, request):

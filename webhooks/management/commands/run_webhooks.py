@@ -5,6 +5,7 @@ import signal
 import threading
 
 from django.core.management.base import CommandError
+from django.db import close_old_connections, connection
 
 from pbx.management.base import PbxCommand
 from webhooks import delivery
@@ -45,6 +46,8 @@ class Command(PbxCommand):
                 concurrency, thread_name_prefix="webhook-send"
             ) as pool:
                 while not stopping.is_set():
+                    if not connection.in_atomic_block:  # (called inside a test's transaction)
+                        close_old_connections()  # a long-lived worker outlives a database restart
                     token, ids = delivery.claim(batch)
                     if not ids:
                         if once:
