@@ -35,10 +35,11 @@ test: $(VENV)/.installed-dev
 schemathesis: $(VENV)/.installed-dev
 	bash scripts/schemathesis.sh
 
-## bench: seed PostgreSQL at scale and print JSON figures: extensions and change log (bench/run.py), CDRs (bench/cdrs.py)
+## bench: seed PostgreSQL at scale and print JSON figures: extensions and change log (bench/run.py), CDRs (bench/cdrs.py), webhooks (bench/webhooks.py)
 bench: $(VENV)/.installed-dev
 	@$(PY) bench/run.py
 	@$(PY) bench/cdrs.py
+	@$(PY) bench/webhooks.py
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

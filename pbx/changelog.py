@@ -98,6 +98,23 @@ def register_snapshot_extra(model, describe):
     _snapshot_extras[model._meta.label_lower] = describe
 
 
+_listeners = []
+
+
+def register_listener(listener):
+    """Called from an app's ready(): `listener(rows)` is called with the change log rows
+    (dicts of ChangeLog's columns) just written, inside the same transaction, so that
+    what it writes commits or rolls back with the change (the webhooks app's outbox).
+    The kernel stays ignorant of who listens (DESIGN.md section 1)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _tell_listeners(rows):
+    for listener in _listeners:
+        listener(rows)
+
+
 def snapshot(instance):
     """The object's concrete fields as JSON-safe values, secrets redacted."""
     secret = ALWAYS_SECRET | set(getattr(instance, "SECRET_FIELDS", ()))
@@ -142,26 +159,26 @@ def record(instance, action, before=None, *, tenant=None):
     context = _context.get()
     actor = context.actor if getattr(context.actor, "pk", None) else None
     tenant_id, tenant_code = _tenant_ref(instance, tenant, action)
-    _insert(
-        {
-            "time": timezone.now(),
-            "actor_id": actor.pk if actor else None,
-            "actor_name": getattr(actor, "username", "") or "",
-            "api_key_prefix": context.api_key_prefix,
-            "tenant_id": tenant_id,
-            "tenant_code": tenant_code,
-            "object_type": object_type_of(instance),
-            "object_id": instance.pk,
-            "object_label": str(instance)[:200],
-            "action": action,
-            "before": before,
-            "after": after,
-            "changed_fields": changed,
-            "request_id": context.request_id,
-            "client_ip": context.client_ip or None,
-            "source": context.source,
-        }
-    )
+    row = {
+        "time": timezone.now(),
+        "actor_id": actor.pk if actor else None,
+        "actor_name": getattr(actor, "username", "") or "",
+        "api_key_prefix": context.api_key_prefix,
+        "tenant_id": tenant_id,
+        "tenant_code": tenant_code,
+        "object_type": object_type_of(instance),
+        "object_id": instance.pk,
+        "object_label": str(instance)[:200],
+        "action": action,
+        "before": before,
+        "after": after,
+        "changed_fields": changed,
+        "request_id": context.request_id,
+        "client_ip": context.client_ip or None,
+        "source": context.source,
+    }
+    _insert(row)
+    _tell_listeners([row])
 
 
 def record_many(instances, action, *, tenant=None):
@@ -204,6 +221,7 @@ def record_many(instances, action, *, tenant=None):
             sql,
             [[field.get_db_prep_save(row[field.attname], connection) for field in fields] for row in rows],
         )
+    _tell_listeners(rows)
 
 
 def _insert(row):

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "routing",
     "campaigns",
     "cdrs",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,21 @@ PBX_MEDIA_MAX_BYTES = env_int("PBX_MEDIA_MAX_BYTES", 5 * 1024 * 1024)
 # Days recordings and voicemail messages are kept by `purge_media` when neither the
 # tenant's nor the global MEDIA_RETENTION_DAYS setting says otherwise; 0 keeps them.
 PBX_MEDIA_RETENTION_DAYS = env_int("PBX_MEDIA_RETENTION_DAYS", 0)
+# Webhooks (docs/webhooks.md). Private, loopback and link-local receivers are refused
+# unless allowed here (so that a tenant cannot aim the platform at its internal network).
+PBX_WEBHOOKS_ALLOW_PRIVATE = env_bool("PBX_WEBHOOKS_ALLOW_PRIVATE", False)
+# Seconds to wait for a receiver's answer (connect and read), and for a DNS lookup.
+PBX_WEBHOOKS_TIMEOUT = env_int("PBX_WEBHOOKS_TIMEOUT", 5)
+PBX_WEBHOOKS_DNS_TIMEOUT = env_int("PBX_WEBHOOKS_DNS_TIMEOUT", 2)
+# Tries before a delivery is dead, and the backoff between them: base * 2**(try-1) seconds,
+# capped, with up to 25% jitter.
+PBX_WEBHOOKS_MAX_ATTEMPTS = env_int("PBX_WEBHOOKS_MAX_ATTEMPTS", 10)
+PBX_WEBHOOKS_BACKOFF_SECONDS = env_int("PBX_WEBHOOKS_BACKOFF_SECONDS", 30)
+PBX_WEBHOOKS_BACKOFF_MAX_SECONDS = env_int("PBX_WEBHOOKS_BACKOFF_MAX_SECONDS", 6 * 3600)
+# How long a worker's claim on a delivery lasts; a killed worker's claims are due again after it.
+PBX_WEBHOOKS_LEASE_SECONDS = env_int("PBX_WEBHOOKS_LEASE_SECONDS", 60)
+# Dead deliveries in a row after which a webhook is disabled (0: never).
+PBX_WEBHOOKS_DISABLE_AFTER = env_int("PBX_WEBHOOKS_DISABLE_AFTER", 20)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = PBX_MAX_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000

@@ -54,6 +54,7 @@ from tenants.models import (
     TenantVariable,
     UserProfile,
 )
+from webhooks.models import Delivery, Webhook
 
 
 class ResellerFactory(factory.django.DjangoModelFactory):
@@ -574,6 +575,33 @@ class CronJobFactory(factory.django.DjangoModelFactory):
         return {"campaign": CampaignFactory(tenant=acme).pk}
 
 
+class WebhookFactory(factory.django.DjangoModelFactory):
+    """A tenant's webhook wanting every extension event, aimed at a closed loopback port
+    (the tests allow private addresses: tests/conftest.py)."""
+
+    class Meta:
+        model = Webhook
+
+    tenant = factory.SubFactory(TenantFactory)
+    url = factory.Sequence(lambda n: f"http://127.0.0.1:9/hooks/{n}")
+    events = factory.LazyFunction(lambda: ["extension.*"])
+    secret = factory.Sequence(lambda n: f"whsec_factory_secret_{n:06d}")
+    description = factory.Sequence(lambda n: f"CRM hook {n}")
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    """A pending delivery of an extension.created event to a webhook of the same tenant."""
+
+    class Meta:
+        model = Delivery
+
+    tenant = factory.SubFactory(TenantFactory)
+    webhook = factory.SubFactory(WebhookFactory, tenant=factory.SelfAttribute("..tenant"))
+    event = "extension.created"
+    event_id = factory.Sequence(lambda n: f"evt{n:010d}factory")
+    payload = factory.LazyAttribute(lambda d: {"id": d.event_id, "event": d.event, "data": {}})
+
+
 FACTORIES = {
     ChangeLog: ChangeLogFactory,
     Reseller: ResellerFactory,
@@ -622,4 +650,6 @@ FACTORIES = {
     CampaignNumber: CampaignNumberFactory,
     DoNotCall: DoNotCallFactory,
     CronJob: CronJobFactory,
+    Webhook: WebhookFactory,
+    Delivery: DeliveryFactory,
 }

@@ -1,0 +1,137 @@
+"""Events enter the outbox in the transaction of their change or CDR, only for the
+webhooks that want them, and never cross tenants."""
+
+import datetime
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from pbx import changelog
+from tests.factories import CallRecordFactory, ExtensionFactory, TenantFactory, WebhookFactory
+from webhooks import outbox
+from webhooks.models import Delivery
+
+pytestmark = pytest.mark.django_db
+
+
+def test_creating_an_extension_through_the_api_queues_extension_created(api, acme_key, acme):
+    hook = WebhookFactory(tenant=acme, events=["extension.*"])
+    response = api(acme_key).post("/api/extensions/", {"number": "900", "name": "Reception"}, format="json")
+    assert response.status_code == 201, response.content
+    delivery = Delivery.objects.get(webhook=hook)
+    assert delivery.event == "extension.created"
+    assert delivery.tenant_id == acme.pk
+    body = delivery.payload
+    assert body["event"] == "extension.created" and body["tenant"] == "ACME"
+    assert body["object"]["type"] == "extension" and body["object"]["id"] == response.json()["id"]
+    assert body["data"]["number"] == "900"
+    assert body["data"]["password"] in ("", changelog.REDACTED)  # secrets stay redacted
+    assert body["source"] == "api"
+
+
+def test_a_rolled_back_change_queues_nothing(acme):
+    WebhookFactory(tenant=acme, events=["*"])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        extension = ExtensionFactory(tenant=acme)
+        changelog.record(extension, changelog.CREATE)
+        assert Delivery.objects.count() == 1  # written with the change ...
+        raise RuntimeError("the change fails")
+    assert Delivery.objects.count() == 0  # ... and gone with it
+
+
+def test_tenant_a_events_never_reach_tenant_b_webhook(acme, globex):
+    theirs = WebhookFactory(tenant=globex, events=["*"])
+    mine = WebhookFactory(tenant=acme, events=["*"])
+    changelog.record(ExtensionFactory(tenant=acme), changelog.CREATE)
+    assert list(Delivery.objects.values_list("webhook_id", flat=True)) == [mine.pk]
+    assert not Delivery.objects.filter(webhook=theirs).exists()
+
+
+def test_a_global_webhook_receives_every_tenants_events(acme, globex):
+    everyone = WebhookFactory(tenant=None, events=["extension.created"])
+    changelog.record(ExtensionFactory(tenant=acme), changelog.CREATE)
+    changelog.record(ExtensionFactory(tenant=globex), changelog.CREATE)
+    assert sorted(Delivery.objects.filter(webhook=everyone).values_list("payload__tenant", flat=True)) == [
+        "ACME",
+        "GLOBEX",
+    ]
+    assert Delivery.objects.filter(webhook=everyone, tenant__isnull=True).count() == 2
+
+
+def test_a_webhook_hears_only_the_events_its_patterns_name(acme):
+    WebhookFactory(tenant=acme, events=["*.deleted"])
+    extension = ExtensionFactory(tenant=acme)
+    changelog.record(extension, changelog.CREATE)
+    before = changelog.snapshot(extension)
+    changelog.record(extension, changelog.DELETE, before)
+    assert list(Delivery.objects.values_list("event", flat=True)) == ["extension.deleted"]
+    assert Delivery.objects.get().payload["data"]["number"] == extension.number  # the `before`
+
+
+def test_a_disabled_webhook_gets_no_deliveries(acme):
+    WebhookFactory(tenant=acme, events=["*"], enabled=False)
+    changelog.record(ExtensionFactory(tenant=acme), changelog.CREATE)
+    assert Delivery.objects.count() == 0
+
+
+def test_record_many_queues_one_delivery_per_object(acme):
+    WebhookFactory(tenant=acme, events=["extension.created"])
+    extensions = ExtensionFactory.create_batch(5, tenant=acme)
+    changelog.record_many(extensions, changelog.CREATE)
+    assert Delivery.objects.count() == 5
+    assert len(set(Delivery.objects.values_list("event_id", flat=True))) == 5
+
+
+# --- call.completed -----------------------------------------------------------------------
+
+
+def _calls(tenant, count):
+    start = timezone.now() - datetime.timedelta(minutes=5)
+    return [CallRecordFactory(tenant=tenant, start=start) for _ in range(count)]
+
+
+def test_calls_completed_queues_each_call_for_its_tenants_and_the_global_webhooks(acme, globex):
+    acme_hook = WebhookFactory(tenant=acme, events=["call.completed"])
+    globex_hook = WebhookFactory(tenant=globex, events=["call.*"])
+    global_hook = WebhookFactory(tenant=None, events=["*"])
+    WebhookFactory(tenant=acme, events=["extension.*"])  # wants no calls
+    calls = _calls(acme, 3) + _calls(globex, 2)
+    Delivery.objects.all().delete()
+    queued = outbox.calls_completed([c.pk for c in calls])
+    assert queued == 3 + 2 + 5
+    assert Delivery.objects.filter(webhook=acme_hook).count() == 3
+    assert Delivery.objects.filter(webhook=globex_hook).count() == 2
+    assert Delivery.objects.filter(webhook=global_hook).count() == 5
+    one = Delivery.objects.get(webhook=acme_hook, event_id=f"call-{calls[0].pk}")
+    assert one.event == "call.completed" and one.status == "pending" and one.tenant_id == acme.pk
+    body = one.payload
+    assert body["event"] == "call.completed" and body["tenant"] == "ACME"
+    assert body["data"]["call_id"] == calls[0].call_id
+    assert body["data"]["start"].startswith(calls[0].start.strftime("%Y-%m-%dT%H:%M:%S"))
+    assert body["data"]["duration"] == calls[0].duration
+
+
+def test_calls_completed_is_a_constant_number_of_queries(acme):
+    WebhookFactory(tenant=acme, events=["call.completed"])
+    WebhookFactory(tenant=None, events=["call.completed"])
+    ids = [c.pk for c in _calls(acme, 20)]
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.calls_completed(ids) == 40
+    assert len(queries) == 2  # the enabled webhooks, then one INSERT ... SELECT
+
+
+def test_calls_completed_without_a_wanting_webhook_costs_one_query_and_writes_nothing(acme):
+    WebhookFactory(tenant=acme, events=["extension.*"])
+    ids = [c.pk for c in _calls(acme, 3)]
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.calls_completed(ids) == 0
+    assert len(queries) == 1
+    assert Delivery.objects.count() == 0
+
+
+def test_calls_completed_of_another_tenants_calls_never_reach_a_tenant_webhook(acme):
+    other = TenantFactory(code="OTHER")
+    WebhookFactory(tenant=acme, events=["call.completed"])
+    assert outbox.calls_completed([c.pk for c in _calls(other, 2)]) == 0
