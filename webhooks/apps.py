@@ -7,8 +7,17 @@ class WebhooksConfig(AppConfig):
     name = "webhooks"
 
     def ready(self):
+        from cdrs.ingest import calls_stored
         from pbx import changelog
         from webhooks import outbox
 
         # Every change the kernel records becomes an event, in the change's transaction.
         changelog.register_listener(outbox.changes_recorded)
+        # Every stored call becomes call.completed, in the storing transaction.
+        calls_stored.connect(_calls_stored, dispatch_uid="webhooks.call_completed")
+
+
+def _calls_stored(sender, ids, **kwargs):
+    from webhooks import outbox
+
+    outbox.calls_completed(ids)

@@ -131,6 +131,49 @@ def test_calls_completed_without_a_wanting_webhook_costs_one_query_and_writes_no
     assert Delivery.objects.count() == 0
 
 
+def test_calls_posted_to_the_api_queue_call_completed_once_each(api, acme_key, acme):
+    hook = WebhookFactory(tenant=acme, events=["call.completed"])
+    calls = [_call_json(n) for n in range(3)]
+    assert api(acme_key).post("/api/cdrs/", calls, format="json").json()["stored"] == 3
+    api(acme_key).post("/api/cdrs/", calls, format="json")  # duplicates: skipped, not announced
+    queued = Delivery.objects.filter(webhook=hook, event="call.completed")
+    assert sorted(d.payload["data"]["call_id"] for d in queued) == ["api-call-0", "api-call-1", "api-call-2"]
+
+
+def test_a_call_from_asterisk_master_csv_queues_call_completed(api, acme_key, acme):
+    WebhookFactory(tenant=acme, events=["call.*"])
+    line = (
+        '"","1001","+441234567890","from-internal","Alice <1001>","PJSIP/1001-01","","Dial","",'
+        '"2026-03-10 09:00:00","2026-03-10 09:00:05","2026-03-10 09:01:05","65","60","ANSWERED",'
+        '"DOCUMENTATION","1773129600.1"\n'
+    )
+    assert api(acme_key).post("/api/cdrs/asterisk/", line, content_type="text/csv").json()["stored"] == 1
+    assert Delivery.objects.get().payload["data"]["call_id"] == "1773129600.1"
+
+
+def test_an_ingest_rolled_back_queues_no_call_completed(acme):
+    from cdrs import formats, ingest
+
+    WebhookFactory(tenant=acme, events=["call.completed"])
+    record = formats.read_json_record(_call_json(0))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ingest.store([ingest.resolve(record, acme, ingest.TenantDirectory())])
+        assert Delivery.objects.count() == 1  # queued with the call, in its transaction
+        raise RuntimeError("the caller's transaction fails after the store")
+    assert Delivery.objects.count() == 0
+
+
+def _call_json(n):
+    return {
+        "call_id": f"api-call-{n}",
+        "caller_number": "+390212345678",
+        "destination_number": "1001",
+        "start": "2026-03-10T08:00:00Z",
+        "duration": 5,
+        "disposition": "NO ANSWER",
+    }
+
+
 def test_calls_completed_of_another_tenants_calls_never_reach_a_tenant_webhook(acme):
     other = TenantFactory(code="OTHER")
     WebhookFactory(tenant=acme, events=["call.completed"])
