@@ -213,3 +213,18 @@ def test_a_bulk_create_rolled_back_at_its_second_object_sends_nothing(api, acme_
     assert response.status_code == 409, response.content
     run_worker()
     assert Delivery.objects.count() == 0 and receiver.received == []
+
+
+def test_the_post_goes_to_the_address_that_was_checked_not_to_a_fresh_lookup(acme, receiver, monkeypatch):
+    # A name whose first answer passes the check must not be looked up again to connect:
+    # a rebinding DNS server would answer an internal address the second time. Here the
+    # name exists only in the check's answer, so a second lookup could not connect at all.
+    monkeypatch.setattr(
+        "webhooks.addresses._resolve", lambda host, port: ["127.0.0.1"] if host == "hooks.example" else []
+    )
+    hook = WebhookFactory(tenant=acme, url=f"http://hooks.example:{receiver.port}/hook?source=pbx")
+    queue_extension_created(acme, hook)
+    run_worker()
+    assert Delivery.objects.get().status == "delivered"
+    [(headers, _body)] = receiver.received
+    assert headers["host"] == f"hooks.example:{receiver.port}"
