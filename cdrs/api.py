@@ -10,6 +10,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
+from django_filters import IsoDateTimeFilter, NumberFilter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -73,7 +74,13 @@ class CallRecordSerializer(PbxModelSerializer):
 
 
 class CallRecordFilterSet(PbxFilterSet):
-    """Seed 004's `start_stamp__gte` and friends, and ours."""
+    """Ours, and seed 004's names for the same filters (DjangoPBX's xmlcdrs)."""
+
+    start_stamp__gt = IsoDateTimeFilter(field_name="start", lookup_expr="gt", label="Seed 004: start__gt.")
+    start_stamp__gte = IsoDateTimeFilter(field_name="start", lookup_expr="gte", label="Seed 004: start__gte.")
+    start_stamp__lt = IsoDateTimeFilter(field_name="start", lookup_expr="lt", label="Seed 004: start__lt.")
+    start_stamp__lte = IsoDateTimeFilter(field_name="start", lookup_expr="lte", label="Seed 004: start__lte.")
+    extension_id = NumberFilter(field_name="extension", label="Seed 004: extension.")
 
     class Meta:
         model = CallRecord
@@ -171,6 +178,14 @@ class CallRecordViewSet(PbxViewSet):
         columns = self.csv_columns(serializer)
         head, tail = DetailUrlField.url_parts("callrecord-detail", request)
         return csv_download(export.csv_chunks(queryset, columns, serializer, head, tail), self.basename)
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        description="Seed 004's `download/`: the CSV export of `?format=csv`, with the list's filters.",
+    )
+    @action(detail=False, methods=["get"])
+    def download(self, request):
+        return self.list_csv(request)
 
     # --- one call's events, and statistics of many -------------------------------------
 

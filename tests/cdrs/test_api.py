@@ -290,3 +290,19 @@ def test_an_asterisk_duration_past_the_column_limit_is_a_rejected_line(api, acme
         api(acme_key).post("/api/cdrs/asterisk/", body, content_type="text/csv").json()["rejected"][0]["line"]
         == 1
     )
+
+
+def test_seed_004_queries_filter_by_start_stamp_and_extension_id(api, acme_key, acme):
+    alice = ExtensionFactory(tenant=acme, number="1001")
+    day = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC)
+    CallRecordFactory(tenant=acme, start=day, extension=alice, call_id="in-the-day")
+    CallRecordFactory(tenant=acme, start=day + dt.timedelta(days=1), extension=alice, call_id="the-day-after")
+    CallRecordFactory(tenant=acme, start=day, call_id="another-extension")
+    query = "start_stamp__gte=2026-01-15T00:00:00Z&start_stamp__lt=2026-01-16T00:00:00Z"
+    found = api(acme_key).get(f"/api/cdrs/?{query}&extension_id={alice.pk}&nojson&noxml").json()["results"]
+    assert [call["call_id"] for call in found] == ["in-the-day"]
+
+
+def test_a_seed_004_time_that_is_not_a_time_is_a_validation_error(api, acme_key, acme):
+    response = api(acme_key).get("/api/cdrs/?start_stamp__gte=yesterday")
+    assert response.status_code == 400 and "start_stamp__gte" in response.json()["error"]["fields"]

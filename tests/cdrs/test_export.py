@@ -120,3 +120,9 @@ def test_the_command_and_the_admin_action_write_the_api_export_bytes(
 
 def test_postgresql_renders_the_export_with_copy(db):
     assert export.fast_path_available() is (connection.vendor == "postgresql")
+
+
+def test_seed_004_download_is_the_export_with_its_filters(api, acme_key, awkward_calls):
+    query = "start_stamp__gte=2026-03-10T08:00:30Z&start_stamp__lt=2026-03-11T00:00:00Z"
+    rows = csv_of(api(acme_key).get(f"/api/cdrs/download/?{query}"))
+    assert [row["call_id"] for row in rows] == [awkward_calls[1].call_id]
