@@ -175,6 +175,9 @@ def main():
         # two switches would post), against a COPY of the same rows.
         seed.log(f"ingest: {INGEST_ROWS} records through POST /api/cdrs/, from 1 client then 2")
         ingest = {}
+        # Warm both workers first: a worker's first request imports the URL conf and the
+        # apps' API modules, a cost of start-up, not of ingest.
+        post_all(f"{base}/api/cdrs/?tenant={first.code}", key, [b"[]"] * 8, 2)
         for clients in (1, 2):
             offset = CDRS + 1 + clients * INGEST_ROWS
             rows = list(call_rows(INGEST_ROWS, [first.pk], offset=offset))
