@@ -156,11 +156,43 @@ def record(instance, action, before=None, *, tenant=None):
     )
     if action == UPDATE and not changed:
         return
+    row = _row(
+        instance, action, before, after, changed, _tenant_ref(instance, tenant, action), timezone.now()
+    )
+    _insert(row)
+    _tell_listeners([row])
+
+
+def record_many(instances, action, *, tenant=None):
+    """record() for many new or deleted objects of one tenant, in one executemany: a
+    10,000-row CSV import would otherwise pay 10,000 round trips for its log."""
+    if not settings.PBX_CHANGE_LOG or not instances:
+        return
+    tenant_ref = _tenant_ref(instances[0], tenant, action)
+    now = timezone.now()
+    rows = []
+    for instance in instances:
+        after = None if action == DELETE else snapshot(instance)
+        before = snapshot(instance) if action == DELETE else None
+        changed = sorted(set(after or before or {}) - IGNORED_FIELDS)
+        rows.append(_row(instance, action, before, after, changed, tenant_ref, now))
+    connection = connections[router.db_for_write(ChangeLog)]
+    sql, fields = _insert_plan(connection.alias, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [[field.get_db_prep_save(row[field.attname], connection) for field in fields] for row in rows],
+        )
+    _tell_listeners(rows)
+
+
+def _row(instance, action, before, after, changed, tenant_ref, time):
+    """The ChangeLog columns of one change, with who made it from the request context."""
     context = _context.get()
     actor = context.actor if getattr(context.actor, "pk", None) else None
-    tenant_id, tenant_code = _tenant_ref(instance, tenant, action)
-    row = {
-        "time": timezone.now(),
+    tenant_id, tenant_code = tenant_ref
+    return {
+        "time": time,
         "actor_id": actor.pk if actor else None,
         "actor_name": getattr(actor, "username", "") or "",
         "api_key_prefix": context.api_key_prefix,
@@ -177,51 +209,6 @@ def record(instance, action, before=None, *, tenant=None):
         "client_ip": context.client_ip or None,
         "source": context.source,
     }
-    _insert(row)
-    _tell_listeners([row])
-
-
-def record_many(instances, action, *, tenant=None):
-    """record() for many new or deleted objects of one tenant, in one executemany: a
-    10,000-row CSV import would otherwise pay 10,000 round trips for its log."""
-    if not settings.PBX_CHANGE_LOG or not instances:
-        return
-    context = _context.get()
-    actor = context.actor if getattr(context.actor, "pk", None) else None
-    tenant_id, tenant_code = _tenant_ref(instances[0], tenant, action)
-    now = timezone.now()
-    rows = []
-    for instance in instances:
-        after = None if action == DELETE else snapshot(instance)
-        before = snapshot(instance) if action == DELETE else None
-        rows.append(
-            {
-                "time": now,
-                "actor_id": actor.pk if actor else None,
-                "actor_name": getattr(actor, "username", "") or "",
-                "api_key_prefix": context.api_key_prefix,
-                "tenant_id": tenant_id,
-                "tenant_code": tenant_code,
-                "object_type": object_type_of(instance),
-                "object_id": instance.pk,
-                "object_label": str(instance)[:200],
-                "action": action,
-                "before": before,
-                "after": after,
-                "changed_fields": sorted(set(after or before or {}) - IGNORED_FIELDS),
-                "request_id": context.request_id,
-                "client_ip": context.client_ip or None,
-                "source": context.source,
-            }
-        )
-    connection = connections[router.db_for_write(ChangeLog)]
-    sql, fields = _insert_plan(connection.alias, connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [[field.get_db_prep_save(row[field.attname], connection) for field in fields] for row in rows],
-        )
-    _tell_listeners(rows)
 
 
 def _insert(row):
