@@ -82,12 +82,13 @@ class RecordError(ValueError):
 
     def describe(self):
         """The reason on one line, each bad field named: what import_cdrs prints."""
-        text = "record " + str(self)
-        if self.fields:
-            text += " " + "; ".join(
-                f"{name}: {' '.join(map(str, errors))}" for name, errors in self.fields.items()
-            )
-        return text
+        if not self.fields:
+            return "record " + str(self)
+        reasons = "; ".join(
+            f"{name}: {' '.join(str(error).rstrip('.') for error in errors)}"
+            for name, errors in self.fields.items()
+        )
+        return f"record {str(self).rstrip('.')}: {reasons}."
 
 
 @dataclass

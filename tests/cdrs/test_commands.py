@@ -101,7 +101,7 @@ def test_an_import_rejection_names_each_bad_field_and_why(acme, tmp_path):
     path.write_text(json.dumps([{"call_id": "j-1", "start": "yesterday", "billsec": "a lot"}]))
     _, err, _ = run_rejecting("import_cdrs", "--format", "json", "--tenant", "ACME", str(path))
     [line] = [line for line in err.splitlines() if line.startswith("rejected")]
-    assert line.startswith("rejected calls.json index 0: record has invalid fields.")
+    assert line.startswith("rejected calls.json index 0: record has invalid fields: ")
     assert "start: 'yesterday' is not an ISO 8601 time" in line
     assert "billsec: Must be a whole number of seconds" in line
 
