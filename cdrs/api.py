@@ -283,9 +283,8 @@ class CallRecordViewSet(PbxViewSet):
     @action(detail=False, methods=["post"], parser_classes=[SwitchJSONParser, SwitchFormParser])
     def freeswitch(self, request):
         body = request.data
-        if not isinstance(body, dict) or ("variables" not in body and "cdr" in body):
-            # A form post: the document is the `cdr` field's text.
-            body = body.get("cdr", "") if hasattr(body, "get") else ""
+        if isinstance(body, dict) and "variables" not in body and "cdr" in body:
+            body = body.get("cdr")  # a form post: the document is the `cdr` field's text
         result = self._ingest([body], formats.read_freeswitch_json, by="index")
         if result.rejected:
             # mod_json_cdr keeps a record for a retry (err-log-dir) only when the answer is

@@ -40,9 +40,11 @@ class SwitchJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         text = _text(stream, parser_context)
-        return super().parse(
-            io.BytesIO(text.encode()), media_type, {**(parser_context or {}), "encoding": "utf-8"}
-        )
+        context = {**(parser_context or {}), "encoding": "utf-8"}
+        try:
+            return super().parse(io.BytesIO(text.encode()), media_type, context)
+        except RecursionError:
+            raise ParseError("JSON nested too deeply.") from None
 
 
 class SwitchFormParser(FormParser):

@@ -438,3 +438,19 @@ def test_a_json_record_body_that_is_not_utf8_is_400_invalid_json(api, acme_key):
     response = api(acme_key).post("/api/cdrs/", body, content_type="application/json")
     assert_error(response, 400, "invalid_json")
     assert "utf-8" in response.json()["error"]["message"].lower()
+
+
+def test_a_freeswitch_post_of_deeply_nested_json_is_400_invalid_json(api, acme_key):
+    deep = "[" * 100_000 + "]" * 100_000
+    raw = api(acme_key).post("/api/cdrs/freeswitch/", deep, content_type="application/json")
+    form = api(acme_key).post(
+        "/api/cdrs/freeswitch/", "cdr=" + quote(deep), content_type="application/x-www-form-urlencoded"
+    )
+    assert_error(raw, 400, "invalid_json")
+    assert_error(form, 400, "invalid_json")
+
+
+def test_a_freeswitch_post_that_is_not_a_document_says_so(api, acme_key):
+    response = post_freeswitch(api(acme_key), [mod_json_cdr()])
+    assert_error(response, 400, "validation_error")
+    assert "variables" in response.json()["error"]["message"]
