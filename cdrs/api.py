@@ -21,16 +21,16 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from apikeys import roles
 from cdrs import export, formats, ingest, stats
 from cdrs.models import CallRecord
+from cdrs.parsers import MasterCsvParser, SwitchFormParser, SwitchJSONParser
 from cdrs.timeline import timeline
 from pbx.api.concurrency import idempotent
-from pbx.api.csv_import import CSVTextParser
-from pbx.api.exceptions import ApiError, MissingTenant, PayloadTooLarge, PermissionDenied
+from pbx.api.exceptions import ApiError, InvalidJson, MissingTenant, PayloadTooLarge, PermissionDenied
 from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet
 from pbx.api.renderers import csv_download
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
@@ -256,7 +256,7 @@ class CallRecordViewSet(PbxViewSet):
     def _create_records(self, request):
         body = request.data
         if isinstance(body, list):
-            return self._ingest(body, formats.read_json_record, by="index")
+            return Response(self._ingest(body, formats.read_json_record, by="index").as_dict())
         self.check_ingest_role()
         try:
             record = formats.read_json_record(body)
@@ -280,13 +280,19 @@ class CallRecordViewSet(PbxViewSet):
         responses={200: INGEST_RESULT},
         description="What FreeSWITCH's mod_json_cdr posts: raw JSON, or a form field `cdr`.",
     )
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, FormParser])
+    @action(detail=False, methods=["post"], parser_classes=[SwitchJSONParser, SwitchFormParser])
     def freeswitch(self, request):
         body = request.data
-        if not isinstance(body, dict) or ("variables" not in body and "cdr" in body):
-            # A form post: the document is the `cdr` field's text.
-            body = body.get("cdr", "") if hasattr(body, "get") else ""
-        return self._ingest([body], formats.read_freeswitch_json, by="index")
+        if isinstance(body, dict) and "variables" not in body and "cdr" in body:
+            body = body.get("cdr")  # a form post: the document is the `cdr` field's text
+        result = self._ingest([body], formats.read_freeswitch_json, by="index")
+        if result.rejected:
+            # mod_json_cdr keeps a record for a retry (err-log-dir) only when the answer is
+            # not 2xx: a call we could not store must not be answered 200. A duplicate is
+            # a success, or the switch would retry it for ever.
+            [rejected] = result.rejected
+            raise _refusal(rejected["error"])
+        return Response(result.as_dict())
 
     @extend_schema(
         request={"text/csv": OpenApiTypes.STR, "application/json": MASTER_CSV_BODY},
@@ -297,7 +303,7 @@ class CallRecordViewSet(PbxViewSet):
         description='The lines of Asterisk\'s Master.csv, as the body or as `{"csv": ...}`; '
         "rejected rows are reported by line.",
     )
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, CSVTextParser])
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser, MasterCsvParser])
     def asterisk(self, request):
         body = request.data
         text = body.get("csv") if isinstance(body, dict) else body
@@ -305,7 +311,8 @@ class CallRecordViewSet(PbxViewSet):
             raise ApiError(
                 fields={"csv": ["Send the Master.csv lines as a text/csv body or as a string here."]}
             )
-        return self._ingest_read(list(formats.read_asterisk_csv(text, self._switch_time_zone())), by="line")
+        read = list(formats.read_asterisk_csv(text, self._switch_time_zone()))
+        return Response(self._ingest_read(read, by="line").as_dict())
 
     def _switch_time_zone(self):
         name = self.request.query_params.get("timezone") or settings.TIME_ZONE
@@ -329,6 +336,7 @@ class CallRecordViewSet(PbxViewSet):
 
     def _ingest_read(self, read, by):
         """Store what was read; `read` holds (index or line, SwitchRecord or RecordError).
+        Returns the IngestResult.
 
         A record naming a tenant out of reach refuses the whole request (404, as anywhere
         in the API): that is a caller's mistake, not a switch's bad row."""
@@ -356,12 +364,14 @@ class CallRecordViewSet(PbxViewSet):
             if isinstance(record, formats.RecordError):
                 result.rejected.append({by: position, "error": record.as_dict()})
             elif tenant is None:
-                result.rejected.append({by: position, "error": {"message": NO_TENANT}})
+                result.rejected.append(
+                    {by: position, "error": {"code": MissingTenant.default_code, "message": NO_TENANT}}
+                )
             else:
                 calls.append(ingest.resolve(record, tenant, directory))
         result.stored = ingest.store(calls)
         result.skipped = len(calls) - result.stored
-        return Response(result.as_dict())
+        return result
 
     def _reach(self):
         if self.scope.tenant_ids is None:
@@ -377,6 +387,17 @@ class CallRecordViewSet(PbxViewSet):
         param = self.request.query_params.get("tenant")
         tenant = self.scope.tenant(param) if param else self.implied_tenant()
         return tenant or directory.tenant_for(record)
+
+
+def _refusal(reason):
+    """The error answering a request whose only record was rejected with `reason`."""
+    code = reason.get("code", "validation_error")
+    message = f"The call was not stored. {reason['message']}"
+    if code == "invalid_json":
+        return InvalidJson(message)
+    if code == MissingTenant.default_code:
+        return MissingTenant(message)
+    return ApiError(message, fields=reason.get("fields"))
 
 
 def _hours(value):

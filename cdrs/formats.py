@@ -8,9 +8,15 @@ database (cdrs.ingest); these readers never touch it.
 - Asterisk's cdr_csv `Master.csv`: no header, 16 to 21 columns depending on the site's
   `loguniqueid`, `loguserfield` and `newcdrcolumns`, dates in the switch's local time.
 - FreeSWITCH's mod_json_cdr: raw JSON or a form field `cdr=`, every variable value
-  URL-encoded by default (`encode-values=true`); epoch fields preferred to local stamps.
+  URL-encoded by default (`encode-values=true`); epoch fields preferred to local stamps,
+  the microsecond ones (`*_uepoch`) to the whole-second ones.
+
+Switches write the bytes they were given: a caller name may come in a legacy 8-bit
+encoding inside an otherwise UTF-8 file. `decode_text` reads such text without losing
+the call (see LEGACY_ENCODING).
 """
 
+import codecs
 import contextlib
 import csv
 import datetime as dt
@@ -27,20 +33,62 @@ ANSWERED, NO_ANSWER, BUSY, FAILED, CONGESTION = "ANSWERED", "NO ANSWER", "BUSY",
 DISPOSITIONS = (ANSWERED, NO_ANSWER, BUSY, FAILED, CONGESTION)
 
 
+# What bytes that are not UTF-8 are read as. Windows-1252 rather than ISO 8859-1: the
+# two agree on every letter, but where Latin-1 has invisible C1 control codes
+# (0x80-0x9F), Windows-1252 has the characters people type (€, curly quotes, dashes),
+# and Windows softphones and web forms are where such names come from. The five bytes
+# Windows-1252 leaves undefined are read as Latin-1, so every byte reads as something.
+LEGACY_ENCODING = "cp1252"
+_LEGACY_CHARACTERS = [bytes([byte]).decode(LEGACY_ENCODING, "ignore") or chr(byte) for byte in range(256)]
+
+
+def _legacy_fallback(error):
+    bad = error.object[error.start : error.end]
+    return "".join(_LEGACY_CHARACTERS[byte] for byte in bad), error.end
+
+
+# The decoding error handler: UTF-8 where the bytes are UTF-8, Windows-1252 where not.
+LEGACY_ERRORS = "pbx-cdr-legacy"
+codecs.register_error(LEGACY_ERRORS, _legacy_fallback)
+
+
+def decode_text(data, charset=None):
+    """`data` (bytes) as text: UTF-8 where it is valid, each other byte read in the
+    legacy encoding, so one caller name in Windows-1252 costs no call and no file.
+    A UTF-8 byte-order mark is dropped. A `charset` other than UTF-8 (a site that
+    names its own, such as windows-1251) is used instead, with replacement characters
+    for what it cannot read."""
+    if charset and codecs.lookup(charset).name != "utf-8":
+        return data.decode(charset, "replace")
+    return data.decode("utf-8-sig", LEGACY_ERRORS)
+
+
 class RecordError(ValueError):
     """One record cannot be read; the message says why, in the user's terms, and
-    `fields` (when given) which fields are wrong."""
+    `fields` (when given) which fields are wrong. `code` is the API's error code for a
+    request that carried only this record."""
 
-    def __init__(self, message, fields=None):
+    def __init__(self, message, fields=None, code="validation_error"):
         super().__init__(message)
         self.fields = fields or {}
+        self.code = code
 
     def as_dict(self):
         """The reason as the API reports a rejected record."""
-        reason = {"message": "Record " + str(self)}
+        reason = {"code": self.code, "message": "Record " + str(self)}
         if self.fields:
             reason["fields"] = self.fields
         return reason
+
+    def describe(self):
+        """The reason on one line, each bad field named: what import_cdrs prints."""
+        if not self.fields:
+            return "record " + str(self)
+        reasons = "; ".join(
+            f"{name}: {' '.join(str(error).rstrip('.') for error in errors)}"
+            for name, errors in self.fields.items()
+        )
+        return f"record {str(self).rstrip('.')}: {reasons}."
 
 
 @dataclass
@@ -51,8 +99,8 @@ class SwitchRecord:
     start: dt.datetime
     answer: dt.datetime | None = None
     end: dt.datetime | None = None
-    duration: int = 0
-    billsec: int = 0
+    duration: int | None = None  # None: not given, computed from the times
+    billsec: int | None = None
     disposition: str = FAILED
     caller_name: str = ""
     caller_number: str = ""
@@ -67,6 +115,33 @@ class SwitchRecord:
     tenant: str = ""  # the tenant the record itself names (our JSON's `tenant`)
     channels: tuple = ()
     raw: dict | None = field(default_factory=dict)
+
+    def __post_init__(self):
+        # Scripts and exports often give the three times and no durations: the stats
+        # (ring time is duration - billsec) need them. Durations a switch gave are its
+        # own count and are kept, even where they disagree with the times.
+        if self.duration is None:
+            self.duration = _seconds_between(self.start, self.end, "start")
+        if self.billsec is None:
+            self.billsec = _seconds_between(self.answer, self.end, "answer")
+
+
+SECOND = dt.timedelta(seconds=1)
+
+
+def _seconds_between(since, end, name):
+    """Whole seconds from `since` to `end` (as switches count, the fraction dropped);
+    0 when either did not happen."""
+    if since is None or end is None:
+        return 0
+    seconds = (end - since) // SECOND
+    if seconds < 0:
+        raise RecordError(f"ends before its {name}.", fields={"end": [f"Must not be before {name}."]})
+    if seconds > MAX_SECONDS:
+        raise RecordError(
+            "lasts too long.", fields={"end": [f"More than {MAX_SECONDS} seconds after {name}."]}
+        )
+    return seconds
 
 
 # --- Asterisk cdr_csv ---------------------------------------------------------------------
@@ -186,7 +261,10 @@ DIGITS = re.compile(r"^[0-9]{1,10}$")
 
 
 def _seconds(value, name):
-    text = str(value if value not in (None, "") else 0).strip()
+    """Whole seconds as a switch wrote them; None when the field is absent or empty."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
     if text.startswith("-") and DIGITS.match(text[1:]):
         raise RecordError(f"has a negative {name}.")
     if not DIGITS.match(text) or int(text) > MAX_SECONDS:
@@ -206,9 +284,9 @@ def read_freeswitch_json(body):
     """One mod_json_cdr document (a dict, or its JSON text) as a SwitchRecord."""
     if isinstance(body, str | bytes):
         try:
-            body = json.loads(body)
-        except ValueError as error:
-            raise RecordError(f"is not JSON ({error}).") from None
+            body = json.loads(decode_text(body) if isinstance(body, bytes) else body)
+        except (ValueError, RecursionError) as error:
+            raise RecordError(f"is not JSON ({error}).", code="invalid_json") from None
     if not isinstance(body, dict) or not isinstance(body.get("variables"), dict):
         raise RecordError("has no `variables` object; is it a mod_json_cdr document?")
     variables = {key: _decoded(value) for key, value in body["variables"].items()}
@@ -218,7 +296,7 @@ def read_freeswitch_json(body):
         raise RecordError("has no `variables.uuid`.")
     start = _epoch(variables, "start")
     if start is None:
-        raise RecordError("has no start time (`variables.start_epoch`).")
+        raise RecordError("has no start time (`variables.start_uepoch` or `start_epoch`).")
     answer, end = _epoch(variables, "answer"), _epoch(variables, "end")
     billsec = _seconds(variables.get("billsec"), "billsec")
     cause = (variables.get("hangup_cause") or "").upper()
@@ -229,7 +307,7 @@ def read_freeswitch_json(body):
         end=end,
         duration=_seconds(variables.get("duration"), "duration"),
         billsec=billsec,
-        disposition=_freeswitch_disposition(answer, billsec, cause),
+        disposition=_freeswitch_disposition(answer, billsec or 0, cause),
         caller_name=variables.get("caller_id_name") or profile.get("caller_id_name", ""),
         caller_number=variables.get("caller_id_number") or profile.get("caller_id_number", ""),
         destination_number=(
@@ -249,8 +327,9 @@ def read_freeswitch_json(body):
 
 def _decoded(value):
     # encode-values=true URL-encodes every value; a literal '%' in an unencoded one stays.
+    # The encoded bytes are the caller's: read as UTF-8, or the legacy encoding where not.
     # NUL cannot be stored in a text column: an encoded %00 is dropped.
-    return unquote(value).replace("\x00", "") if isinstance(value, str) else value
+    return unquote(value, errors=LEGACY_ERRORS).replace("\x00", "") if isinstance(value, str) else value
 
 
 def _caller_profile(body):
@@ -262,21 +341,48 @@ def _caller_profile(body):
     return {}
 
 
+# FreeSWITCH writes each time twice: `<name>_uepoch` in microseconds and `<name>_epoch`
+# truncated to the second. The microseconds are preferred, so that a call's end is the
+# call flow's hangup time and not up to a second before it.
+EPOCH_FIELDS = (("_uepoch", "microseconds"), ("_epoch", "seconds"))
+UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def _epoch(variables, name):
-    """`<name>_epoch` (whole seconds, 0 when it did not happen) as an aware UTC time."""
-    value = variables.get(f"{name}_epoch")
-    if value in (None, ""):
+    """`<name>_uepoch`, else `<name>_epoch`, as an aware UTC time; None when absent or 0
+    (it did not happen)."""
+    given = [
+        (suffix, unit) for suffix, unit in EPOCH_FIELDS if variables.get(name + suffix) not in (None, "")
+    ]
+    if not given:
         return None
+    suffix, unit = given[0]
+    value = variables[name + suffix]
     try:
-        seconds = int(value)
+        count = int(value)
     except (TypeError, ValueError):
-        raise RecordError(f"has {name}_epoch {value!r}; expected whole seconds since 1970.") from None
-    if seconds <= 0:
+        raise RecordError(f"has {name}{suffix} {value!r}; expected whole {unit} since 1970.") from None
+    if count <= 0:
         return None
     try:
-        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        raise RecordError(f"has {name}_epoch {value!r}, which is not a time.") from None
+        return UNIX_EPOCH + dt.timedelta(**{unit: count})
+    except OverflowError:
+        raise RecordError(f"has {name}{suffix} {value!r}, which is not a time.") from None
+
+
+def from_microseconds(value):
+    """FreeSWITCH's epoch microseconds (a string or a number) as an aware UTC time,
+    exactly; None when it did not happen (0) or is not a number."""
+    try:
+        micros = int(value)
+    except (TypeError, ValueError):
+        return None
+    if micros <= 0:
+        return None
+    try:
+        return UNIX_EPOCH + dt.timedelta(microseconds=micros)
+    except OverflowError:
+        return None
 
 
 def _freeswitch_disposition(answer, billsec, cause):
@@ -349,12 +455,13 @@ def read_json_record(item):
         errors["start"] = ["This field is required."]
     counts = {}
     for name in ("duration", "billsec"):
-        value = values.get(name, 0)
+        value = values.get(name)
         if type(value) is int and 0 <= value <= MAX_SECONDS:  # what switches send, checked fast
             counts[name] = value
             continue
-        if value in (None, ""):
-            value = 0
+        if value is None or value == "":
+            counts[name] = None  # computed from the times
+            continue
         if (
             isinstance(value, bool)
             or not isinstance(value, int | str)
@@ -377,6 +484,7 @@ def read_json_record(item):
         errors["tenant"] = ["Give a tenant code such as ACME."]
     if errors:
         raise RecordError("has invalid fields.", fields=errors)
+    # SwitchRecord computes absent durations, and refuses times that end before they start.
     return SwitchRecord(
         call_id=text["call_id"],
         start=times["start"],

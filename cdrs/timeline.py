@@ -6,7 +6,7 @@ times (epoch microseconds), and the dial-plan applications it ran. Asterisk's CS
 nothing finer than its three times.
 """
 
-import datetime as dt
+from cdrs.formats import from_microseconds
 
 # FreeSWITCH call-flow `times` fields, by the event they mark.
 FREESWITCH_TIMES = {
@@ -51,29 +51,15 @@ def _freeswitch_events(raw):
         profile = step.get("caller_profile") if isinstance(step.get("caller_profile"), dict) else {}
         detail = {"destination": profile.get("destination_number", ""), "dialplan": step.get("dialplan", "")}
         for field, name in FREESWITCH_TIMES.items():
-            at = _microseconds(step["times"].get(field))
+            at = from_microseconds(step["times"].get(field))
             if at is not None:
                 events.append(_event(at, name, {key: value for key, value in detail.items() if value}))
     applications = (
         (raw.get("app_log") or {}).get("applications") if isinstance(raw.get("app_log"), dict) else None
     )
     for application in applications if isinstance(applications, list) else []:
-        at = _microseconds(application.get("app_stamp")) if isinstance(application, dict) else None
+        at = from_microseconds(application.get("app_stamp")) if isinstance(application, dict) else None
         if at is not None:
             detail = {"application": application.get("app_name", ""), "data": application.get("app_data", "")}
             events.append(_event(at, "application", detail))
     return events
-
-
-def _microseconds(value):
-    """FreeSWITCH's epoch microseconds (a string or a number; 0 when it did not happen)."""
-    try:
-        micros = int(value)
-    except (TypeError, ValueError):
-        return None
-    if micros <= 0:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(micros / 1_000_000, tz=dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        return None

@@ -6,10 +6,9 @@ array of objects keyed by the same columns (`read_objects`), numbered from 1."""
 import csv
 import io
 
-from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
-from pbx.api.exceptions import ApiError
+from pbx.api.exceptions import ApiError, InvalidCsv
 
 
 class CSVTextParser(BaseParser):
@@ -22,7 +21,7 @@ class CSVTextParser(BaseParser):
         try:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ParseError(f"The CSV is not UTF-8 (byte {error.start}): save it as UTF-8.") from None
+            raise InvalidCsv(f"The CSV is not UTF-8 (byte {error.start}): save it as UTF-8.") from None
 
 
 def read_rows(text, columns, *, required=(), aliases=None, ignored=(), max_rows=None):

@@ -74,6 +74,21 @@ class InvalidDestination(ApiError):
     default_detail = "A destination is invalid: see fields.destinations."
 
 
+class InvalidJson(ApiError):
+    """JSON that cannot be parsed inside a readable body (a form field's, an upload's);
+    an unreadable JSON body is DRF's ParseError, with the same code."""
+
+    status_code, default_code = 400, "invalid_json"
+    default_detail = "The JSON could not be parsed."
+
+
+class InvalidCsv(ApiError):
+    """A CSV body that cannot be read as text (a JSON body that cannot is `invalid_json`)."""
+
+    status_code, default_code = 400, "invalid_csv"
+    default_detail = "The CSV could not be read."
+
+
 class MissingTenant(ApiError):
     status_code, default_code = 400, "missing_tenant"
     default_detail = (

@@ -49,6 +49,10 @@ def make(route, *, tenant=None, user=None, count=1):
 # Actions whose body is not the resource's own shape: a valid body for each, by URL name.
 ACTION_BODIES = {
     "callrecord-asterisk": {"csv": ""},  # the lines of Asterisk's Master.csv, as a string
+    # One mod_json_cdr document of a call in the tenant whose SIP domain it names (ACME's).
+    "callrecord-freeswitch": {
+        "variables": {"uuid": "matrix-call", "start_epoch": "1773129600", "domain_name": "acme.pbx.test"}
+    },
 }
 
 

@@ -170,7 +170,7 @@ def test_a_file_that_is_not_utf8_is_400(api, acme_key, campaign):
     response = upload(
         api(acme_key), campaign, "number,description\n+390211111111,caf\xe9\n".encode("latin-1")
     )
-    assert_error(response, 400, "invalid_json")  # the envelope's code for an unparseable body
+    assert_error(response, 400, "invalid_csv")
     assert "UTF-8" in response.json()["error"]["message"]
 
 

@@ -7,6 +7,8 @@ from urllib.parse import quote
 import pytest
 
 from cdrs.models import CallRecord
+from tests.api.support import assert_error
+from tests.cdrs.test_formats import mod_json_cdr
 from tests.factories import CallRecordFactory, ExtensionFactory
 
 CALL = {
@@ -306,3 +308,149 @@ def test_seed_004_queries_filter_by_start_stamp_and_extension_id(api, acme_key, 
 def test_a_seed_004_time_that_is_not_a_time_is_a_validation_error(api, acme_key, acme):
     response = api(acme_key).get("/api/cdrs/?start_stamp__gte=yesterday")
     assert response.status_code == 400 and "start_stamp__gte" in response.json()["error"]["fields"]
+
+
+# --- durations computed from the times ---------------------------------------------------
+
+TIMED_CALL = {key: value for key, value in CALL.items() if key not in ("duration", "billsec")}
+
+
+def test_a_record_posted_with_times_and_no_durations_is_stored_with_them(api, acme_key):
+    response = api(acme_key).post("/api/cdrs/", TIMED_CALL, format="json")
+    assert (response.json()["duration"], response.json()["billsec"]) == (65, 60)
+
+
+def test_records_posted_in_an_array_without_durations_count_in_the_stats(api, acme_key):
+    unanswered = {**TIMED_CALL, "call_id": "a4f8c2de-2", "answer": None}
+    api(acme_key).post("/api/cdrs/", [TIMED_CALL, unanswered], format="json")
+    stats = api(acme_key).get("/api/cdrs/stats/").json()
+    assert stats["talk_seconds"] == {"average": 60.0, "longest": 60}
+    assert stats["ring_seconds"]["longest"] == 65  # the unanswered call rang its whole 65 s
+
+
+def test_a_master_csv_line_with_empty_durations_is_stored_with_them(api, acme_key):
+    body = MASTER_CSV.replace('"65","60"', '"",""')
+    api(acme_key).post("/api/cdrs/asterisk/", body, content_type="text/csv")
+    assert CallRecord.objects.values_list("duration", "billsec").get() == (65, 60)
+
+
+# --- FreeSWITCH: microsecond times, and non-2xx when nothing was stored -------------------
+
+
+def post_freeswitch(client, document):
+    return client.post("/api/cdrs/freeswitch/", json.dumps(document), content_type="application/json")
+
+
+def test_a_freeswitch_call_ends_when_its_call_flow_hangs_up(api, acme_key):
+    post_freeswitch(api(acme_key), mod_json_cdr())
+    call = CallRecord.objects.get()
+    events = api(acme_key).get(f"/api/cdrs/{call.pk}/timeline/").json()
+    [ended] = [event for event in events if event["event"] == "ended"]
+    [hangup] = [event for event in events if event["event"] == "hangup"]
+    assert ended["at"] == hangup["at"] == "2026-03-10T08:01:05.998877Z"
+    assert events[-1]["event"] == "ended"
+    assert [event["at"] for event in events] == sorted(event["at"] for event in events)
+
+
+def test_a_freeswitch_call_without_durations_is_stored_with_them(api, acme_key):
+    post_freeswitch(api(acme_key), mod_json_cdr(duration=None, billsec=None))
+    assert CallRecord.objects.values_list("duration", "billsec").get() == (65, 60)
+
+
+def test_a_freeswitch_form_post_whose_json_cannot_be_parsed_is_400_so_the_switch_retries(api, acme_key):
+    response = api(acme_key).post(
+        "/api/cdrs/freeswitch/",
+        "cdr=" + quote('{"variables": {'),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert_error(response, 400, "invalid_json")
+    assert "not stored" in response.json()["error"]["message"]
+
+
+def test_a_freeswitch_post_of_a_record_that_is_refused_is_400_with_the_reason(api, acme_key):
+    response = post_freeswitch(api(acme_key), mod_json_cdr(start_uepoch="soon"))
+    assert_error(response, 400, "validation_error")
+    assert "start_uepoch" in response.json()["error"]["message"]
+    assert CallRecord.objects.count() == 0
+
+
+def test_a_freeswitch_post_whose_tenant_cannot_be_told_is_400_missing_tenant(api, admin_key, acme):
+    response = post_freeswitch(api(admin_key), mod_json_cdr(domain_name="nowhere.example", accountcode=None))
+    assert_error(response, 400, "missing_tenant")
+
+
+def test_a_freeswitch_post_of_a_call_already_stored_is_a_success(api, acme_key):
+    post_freeswitch(api(acme_key), mod_json_cdr())
+    response = post_freeswitch(api(acme_key), mod_json_cdr())
+    assert response.status_code == 200
+    assert response.json() == {"stored": 0, "skipped": 1, "rejected": []}
+
+
+# --- bytes that are not UTF-8 --------------------------------------------------------------
+
+CP1252_NAMES = ["José", "Müller", "François", "Ærø €"]
+
+
+def test_a_master_csv_with_caller_names_that_are_not_utf8_is_stored_whole(api, acme_key):
+    lines = [MASTER_CSV.replace("1773129600.1", "1773129600.0").encode()]  # a UTF-8 line
+    for number, name in enumerate(CP1252_NAMES, 1):
+        line = MASTER_CSV.replace("Alice", name).replace("1773129600.1", f"1773129600.{number}")
+        lines.append(line.encode("cp1252"))
+    response = api(acme_key).post("/api/cdrs/asterisk/", b"".join(lines), content_type="text/csv")
+    assert response.json() == {"stored": 5, "skipped": 0, "rejected": []}
+    assert sorted(CallRecord.objects.values_list("caller_name", flat=True)) == sorted(
+        ["Alice", *CP1252_NAMES]
+    )
+
+
+def test_a_master_csv_in_the_charset_its_content_type_names_is_read_in_it(api, acme_key):
+    body = MASTER_CSV.replace("Alice", "Иван").encode("cp1251")
+    api(acme_key).post("/api/cdrs/asterisk/", body, content_type="text/csv; charset=windows-1251")
+    assert CallRecord.objects.get().caller_name == "Иван"
+
+
+def test_a_master_csv_in_a_charset_that_is_not_text_is_invalid_csv(api, acme_key):
+    response = api(acme_key).post(
+        "/api/cdrs/asterisk/", MASTER_CSV, content_type="text/csv; charset=bz2_codec"
+    )
+    assert_error(response, 400, "invalid_csv")
+
+
+def test_a_raw_freeswitch_post_with_bytes_that_are_not_utf8_is_stored(api, acme_key):
+    body = json.dumps(mod_json_cdr(caller_id_name="José")).replace("\\u00e9", "é").encode("cp1252")
+    response = api(acme_key).post("/api/cdrs/freeswitch/", body, content_type="application/json")
+    assert response.json()["stored"] == 1
+    assert CallRecord.objects.get().caller_name == "José"
+
+
+def test_a_freeswitch_form_post_with_bytes_that_are_not_utf8_is_stored(api, acme_key):
+    document = json.dumps(mod_json_cdr(caller_id_name="José"), ensure_ascii=False)
+    body = b"cdr=" + quote(document.encode("cp1252")).encode()
+    response = api(acme_key).post(
+        "/api/cdrs/freeswitch/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.json()["stored"] == 1
+    assert CallRecord.objects.get().caller_name == "José"
+
+
+def test_a_json_record_body_that_is_not_utf8_is_400_invalid_json(api, acme_key):
+    body = json.dumps({**CALL, "caller_name": "José"}, ensure_ascii=False).encode("cp1252")
+    response = api(acme_key).post("/api/cdrs/", body, content_type="application/json")
+    assert_error(response, 400, "invalid_json")
+    assert "utf-8" in response.json()["error"]["message"].lower()
+
+
+def test_a_freeswitch_post_of_deeply_nested_json_is_400_invalid_json(api, acme_key):
+    deep = "[" * 100_000 + "]" * 100_000
+    raw = api(acme_key).post("/api/cdrs/freeswitch/", deep, content_type="application/json")
+    form = api(acme_key).post(
+        "/api/cdrs/freeswitch/", "cdr=" + quote(deep), content_type="application/x-www-form-urlencoded"
+    )
+    assert_error(raw, 400, "invalid_json")
+    assert_error(form, 400, "invalid_json")
+
+
+def test_a_freeswitch_post_that_is_not_a_document_says_so(api, acme_key):
+    response = post_freeswitch(api(acme_key), [mod_json_cdr()])
+    assert_error(response, 400, "validation_error")
+    assert "variables" in response.json()["error"]["message"]

@@ -19,6 +19,16 @@ def run(*args):
     return out.getvalue(), err.getvalue()
 
 
+def run_rejecting(*args):
+    """Run a command that rejects records: (its output, its error output, the error it exits with)."""
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue(), str(failure.value)
+
+
 @pytest.fixture
 def master_csv(tmp_path):
     path = tmp_path / "Master.csv"
@@ -28,7 +38,7 @@ def master_csv(tmp_path):
 
 
 def test_import_stores_an_asterisk_file_and_reports_the_bad_line(acme, master_csv):
-    out, err = run(
+    out, err, _ = run_rejecting(
         "import_cdrs",
         "--format",
         "asterisk-csv",
@@ -44,8 +54,8 @@ def test_import_stores_an_asterisk_file_and_reports_the_bad_line(acme, master_cs
 
 
 def test_importing_the_same_file_twice_stores_nothing_new(acme, master_csv):
-    run("import_cdrs", "--format", "asterisk-csv", "--tenant", "ACME", str(master_csv))
-    out, _ = run("import_cdrs", "--format", "asterisk-csv", "--tenant", "ACME", str(master_csv))
+    run_rejecting("import_cdrs", "--format", "asterisk-csv", "--tenant", "ACME", str(master_csv))
+    out, _, _ = run_rejecting("import_cdrs", "--format", "asterisk-csv", "--tenant", "ACME", str(master_csv))
     assert "Stored 0, skipped 3" in out
     assert CallRecord.objects.count() == 3
 
@@ -66,8 +76,55 @@ def test_import_reads_json_lines(acme, tmp_path):
     path = tmp_path / "calls.jsonl"
     rows = [{"call_id": f"j-{n}", "start": "2026-03-10T08:00:00Z"} for n in range(2)]
     path.write_text("\n".join(json.dumps(row) for row in rows) + "\n{broken\n")
-    out, _ = run("import_cdrs", "--format", "json", "--tenant", "ACME", str(path))
+    out, _, _ = run_rejecting("import_cdrs", "--format", "json", "--tenant", "ACME", str(path))
     assert "Stored 2, skipped 0 already stored, rejected 1." in out
+
+
+def test_import_exits_non_zero_when_a_record_was_rejected_and_keeps_the_good_ones(acme, master_csv):
+    out, _, error = run_rejecting(
+        "import_cdrs", "--format", "asterisk-csv", "--tenant", "ACME", str(master_csv)
+    )
+    assert "1 record rejected" in error
+    assert "rejected 1." in out
+    assert CallRecord.objects.count() == 3
+
+
+def test_import_of_a_file_without_rejections_exits_zero(acme, tmp_path):
+    path = tmp_path / "calls.json"
+    path.write_text(json.dumps([{"call_id": "j-1", "start": "2026-03-10T08:00:00Z"}]))
+    out, _ = run("import_cdrs", "--format", "json", "--tenant", "ACME", str(path))
+    assert "rejected 0." in out
+
+
+def test_an_import_rejection_names_each_bad_field_and_why(acme, tmp_path):
+    path = tmp_path / "calls.json"
+    path.write_text(json.dumps([{"call_id": "j-1", "start": "yesterday", "billsec": "a lot"}]))
+    _, err, _ = run_rejecting("import_cdrs", "--format", "json", "--tenant", "ACME", str(path))
+    [line] = [line for line in err.splitlines() if line.startswith("rejected")]
+    assert line.startswith("rejected calls.json index 0: record has invalid fields: ")
+    assert "start: 'yesterday' is not an ISO 8601 time" in line
+    assert "billsec: Must be a whole number of seconds" in line
+
+
+def test_import_computes_durations_from_the_times_when_a_record_has_none(acme, tmp_path):
+    path = tmp_path / "calls.json"
+    call = {"call_id": "j-1", "start": "2026-03-10T08:00:00Z", "answer": "2026-03-10T08:00:05Z",
+            "end": "2026-03-10T08:01:05Z"}  # fmt: skip
+    path.write_text(json.dumps([call]))
+    run("import_cdrs", "--format", "json", "--tenant", "ACME", str(path))
+    assert CallRecord.objects.values_list("duration", "billsec").get() == (65, 60)
+
+
+def test_import_stores_a_master_csv_with_caller_names_that_are_not_utf8(acme, tmp_path):
+    path = tmp_path / "Master.csv"
+    lines = [
+        BASE.replace("Alice", "Zoë") + ',"1773129600.1"',
+        BASE.replace("Alice", "Jos\xe9") + ',"1773129600.2"',
+    ]
+    path.write_bytes(lines[0].encode() + b"\n" + lines[1].encode("cp1252") + b"\n")
+    out, _ = run("import_cdrs", "--format", "asterisk-csv", "--tenant", "ACME", str(path))
+    assert "Stored 2," in out
+    assert sorted(CallRecord.objects.values_list("caller_name", flat=True)) == ["José", "Zoë"]
 
 
 def test_import_of_a_missing_file_is_one_line_error(db):

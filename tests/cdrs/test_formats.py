@@ -3,12 +3,20 @@
 import csv
 import datetime as dt
 import json
+from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from cdrs.formats import RecordError, asterisk_columns, read_asterisk_csv, read_freeswitch_json
+from cdrs.formats import (
+    RecordError,
+    asterisk_columns,
+    decode_text,
+    read_asterisk_csv,
+    read_freeswitch_json,
+    read_json_record,
+)
 
 ROME = ZoneInfo("Europe/Rome")
 BASE = (
@@ -165,3 +173,104 @@ def test_a_freeswitch_cdr_that_is_not_json_is_refused():
 def test_a_freeswitch_cdr_with_a_bad_epoch_is_refused():
     with pytest.raises(RecordError, match="start_epoch"):
         read_freeswitch_json(freeswitch_cdr(start_epoch="soon"))
+
+
+# --- durations computed from the times -------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def mod_json_cdr(**variables):
+    """A real-looking mod_json_cdr document of an answered call, its variables changed
+    (None takes one out)."""
+    document = json.loads((FIXTURES / "mod_json_cdr.json").read_text())
+    for name, value in variables.items():
+        if value is None:
+            document["variables"].pop(name)
+        else:
+            document["variables"][name] = value
+    return document
+
+
+def test_a_json_record_with_times_and_no_durations_gets_them_computed():
+    record = read_json_record(
+        {
+            "call_id": "c-1",
+            "start": "2026-03-10T08:00:00Z",
+            "answer": "2026-03-10T08:00:05Z",
+            "end": "2026-03-10T08:01:05.900Z",
+        }
+    )
+    assert (record.duration, record.billsec) == (65, 60)
+
+
+def test_an_unanswered_json_record_without_durations_has_a_duration_and_no_billsec():
+    record = read_json_record(
+        {"call_id": "c-1", "start": "2026-03-10T08:00:00Z", "end": "2026-03-10T08:00:20Z"}
+    )
+    assert (record.duration, record.billsec) == (20, 0)
+
+
+def test_durations_a_record_gives_are_kept_even_where_the_times_disagree():
+    record = read_json_record(
+        {
+            "call_id": "c-1",
+            "start": "2026-03-10T08:00:00Z",
+            "answer": "2026-03-10T08:00:05Z",
+            "end": "2026-03-10T08:01:05Z",
+            "duration": 70,
+            "billsec": 0,
+        }
+    )
+    assert (record.duration, record.billsec) == (70, 0)
+
+
+def test_a_record_without_durations_that_ends_before_it_starts_is_refused_naming_end():
+    with pytest.raises(RecordError) as error:
+        read_json_record({"call_id": "c-1", "start": "2026-03-10T08:00:00Z", "end": "2026-03-10T07:59:00Z"})
+    assert "end" in error.value.fields
+
+
+def test_a_master_csv_row_with_empty_durations_gets_them_from_its_times():
+    record = read_one(BASE.replace('"65","60"', '"",""'))
+    assert (record.duration, record.billsec) == (65, 60)
+
+
+def test_a_freeswitch_cdr_without_durations_gets_them_from_its_microsecond_times():
+    record = read_freeswitch_json(mod_json_cdr(duration=None, billsec=None))
+    # 65.586532 s from start and 60.125676 s from answer, counted in whole seconds.
+    assert (record.duration, record.billsec) == (65, 60)
+
+
+def test_freeswitch_times_come_from_the_microsecond_fields_when_there_are():
+    record = read_freeswitch_json(mod_json_cdr())
+    assert record.start == dt.datetime(2026, 3, 10, 8, 0, 0, 412345, tzinfo=dt.UTC)
+    assert record.answer == dt.datetime(2026, 3, 10, 8, 0, 5, 873201, tzinfo=dt.UTC)
+    assert record.end == dt.datetime(2026, 3, 10, 8, 1, 5, 998877, tzinfo=dt.UTC)
+    assert (record.duration, record.billsec) == (65, 60)
+
+
+def test_a_freeswitch_cdr_with_a_bad_microsecond_time_names_the_field():
+    with pytest.raises(RecordError, match="end_uepoch"):
+        read_freeswitch_json(mod_json_cdr(end_uepoch="soon"))
+
+
+# --- text that is not UTF-8 ---------------------------------------------------------------
+
+
+def test_text_is_read_as_utf8_and_each_byte_that_is_not_as_windows_1252():
+    data = "Zoë <1001>\n".encode() + "José €\n".encode("cp1252")
+    assert decode_text(data) == "Zoë <1001>\nJosé €\n"
+
+
+def test_a_byte_windows_1252_leaves_undefined_still_reads_as_a_character():
+    assert decode_text(b"a\x81b") == "a\x81b"
+
+
+def test_a_named_charset_is_used_instead_of_the_fallback():
+    assert decode_text("Иван".encode("cp1251"), "windows-1251") == "Иван"
+
+
+def test_a_freeswitch_value_url_encoded_from_windows_1252_bytes_is_read():
+    record = read_freeswitch_json(mod_json_cdr(caller_id_name="Jos%E9%20Garc%EDa"))
+    assert record.caller_name == "José García"

@@ -1,13 +1,14 @@
 """Storing call records: resolved to the tenant's objects, each call once, bad ones reported."""
 
 import datetime as dt
+import importlib
 
 import pytest
 
 from cdrs.formats import SwitchRecord
 from cdrs.ingest import TenantDirectory, resolve, store
 from cdrs.models import CallRecord
-from tests.factories import DIDFactory, ExtensionFactory, TrunkFactory
+from tests.factories import CallRecordFactory, DIDFactory, ExtensionFactory, TrunkFactory
 
 START = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
 
@@ -92,3 +93,25 @@ def test_stored_calls_keep_times_and_the_raw_payload(acme, directory):
         {"x": [1]},
         5,
     )
+
+
+def test_calls_stored_without_durations_before_they_were_computed_get_them(acme):
+    from django.apps import apps
+
+    fill_durations = importlib.import_module(
+        "cdrs.migrations.0003_durations_of_records_stored_without_them"
+    ).fill_durations
+    start = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
+    answered = CallRecordFactory(
+        tenant=acme, start=start, answer=start + dt.timedelta(seconds=5),
+        end=start + dt.timedelta(seconds=65, microseconds=900_000), duration=0, billsec=0,
+    )  # fmt: skip
+    unanswered = CallRecordFactory(
+        tenant=acme, start=start, answer=None, end=start + dt.timedelta(seconds=20), duration=0, billsec=0
+    )
+    counted = CallRecordFactory(
+        tenant=acme, start=start, answer=start, end=start + dt.timedelta(seconds=30), duration=31, billsec=29
+    )
+    fill_durations(apps, None)
+    durations = {call.pk: (call.duration, call.billsec) for call in CallRecord.objects.all()}
+    assert durations == {answered.pk: (65, 60), unanswered.pk: (20, 0), counted.pk: (31, 29)}

@@ -17,7 +17,8 @@ BATCH = 5000
 class Command(PbxCommand):
     """Import call records from the files switches write, as the API's ingest does: each
     call once (a file imported twice stores nothing new), bad records reported by file and
-    line or index, good ones stored. Shows progress; ends with stored, skipped, rejected."""
+    line or index with the fields at fault, good ones stored. Shows progress; ends with
+    stored, skipped, rejected, and exits 1 when any record was rejected."""
 
     help = "Import CDR files: Asterisk Master.csv, FreeSWITCH mod_json_cdr files, or our JSON."
 
@@ -54,6 +55,14 @@ class Command(PbxCommand):
             f"Stored {self.result.stored}, skipped {self.result.skipped} already stored, "
             f"rejected {len(self.result.rejected)}."
         )
+        if self.result.rejected:
+            # The good records are stored (a switch's day is not lost for one bad row), but
+            # a script or cron job must hear that some were not.
+            count = len(self.result.rejected)
+            raise CommandError(
+                f"{count} record{'s' if count > 1 else ''} rejected (listed above); fix and import "
+                "the file again: the calls already stored are skipped."
+            )
 
     def _tenant(self, code):
         if not code:
@@ -68,7 +77,7 @@ class Command(PbxCommand):
         for where, record in self._read(path, file_format):
             seen += 1
             if isinstance(record, formats.RecordError):
-                self.result.rejected.append({"where": f"{path.name} {where}", "error": f"record {record}"})
+                self.result.rejected.append({"where": f"{path.name} {where}", "error": record.describe()})
                 continue
             tenant = self.tenant or self.directory.tenant_for(record)
             if tenant is None:
@@ -92,9 +101,9 @@ class Command(PbxCommand):
     def _read(self, path, file_format):
         """(where, SwitchRecord or RecordError) for each record of the file."""
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"{path}: cannot read it as UTF-8 text ({error}).") from None
+            text = formats.decode_text(path.read_bytes())
+        except OSError as error:
+            raise CommandError(f"{path}: cannot read it ({error.strerror}).") from None
         if file_format == "asterisk-csv":
             for line, record in formats.read_asterisk_csv(text, self.tz):
                 yield f"line {line}", record
@@ -116,7 +125,7 @@ def _json_items(text):
     """A JSON document (one record or an array of them) or JSON Lines, item by item."""
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         document = None
     if isinstance(document, list):
         yield from ((f"index {index}", item) for index, item in enumerate(document))
@@ -129,5 +138,5 @@ def _json_items(text):
             continue
         try:
             yield f"line {number}", json.loads(line)
-        except ValueError as error:
-            yield f"line {number}", formats.RecordError(f"is not JSON ({error}).")
+        except (ValueError, RecursionError) as error:
+            yield f"line {number}", formats.RecordError(f"is not JSON ({error}).", code="invalid_json")
