@@ -238,7 +238,13 @@ class OutboundRouteViewSet(GlobalObjectsMixin, PbxViewSet):
             tenant = self.scope.tenant(param) if param else self.implied_tenant()
             if tenant is None:
                 raise ApiError(fields={"extension": ["Name the dialing extension (or ?tenant=CODE)."]})
-        return Response(dialing.match(query.validated_data["number"], tenant=tenant, extension=extension))
+        answer = dialing.match(
+            query.validated_data["number"],
+            tenant=tenant,
+            extension=extension,
+            sees_platform=self.scope.all_tenants,  # who may read trunks (PlatformAdminOnly)
+        )
+        return Response(answer)
 
     def _reachable_extension(self, pk):
         extensions = Extension.objects.select_related("tenant", "routing_profile", "tenant__routing_profile")

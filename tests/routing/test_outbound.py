@@ -329,3 +329,55 @@ def test_a_tenant_with_routing_objects_is_deleted_with_cascade(api, admin_key, a
     response = api(admin_key).delete(f"/api/tenants/{acme.pk}/?cascade=true")
     assert response.status_code == 204, response.content
     assert not OutboundRoute.objects.exists()
+
+
+@pytest.fixture
+def unassigned_route(api, admin_key, acme, globex):
+    """A global route whose only trunk serves another tenant."""
+    private = TrunkFactory(name="globex-private-carrier")
+    private.tenants.add(globex)
+    return create_route(
+        api, admin_key, tenant=None, name="Via Globex", patterns=[{"match": "_X."}], trunks=[private.pk]
+    )
+
+
+def test_match_does_not_name_trunks_a_tenant_key_cannot_read(api, acme_key, acme, unassigned_route):
+    extension = ExtensionFactory(tenant=acme)
+    response = api(acme_key).get(
+        "/api/outbound-routes/match/", {"number": "0612345", "extension": extension.pk}
+    )
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["route"] is None
+    assert "not assigned to tenant ACME" in answer["skipped"][0]["reason"]
+    assert "globex-private-carrier" not in response.content.decode()
+
+
+def test_match_does_not_name_an_unassigned_trunk_even_when_it_is_disabled(
+    api, acme_key, acme, unassigned_route
+):
+    Trunk.objects.update(enabled=False)
+    extension = ExtensionFactory(tenant=acme)
+    response = api(acme_key).get(
+        "/api/outbound-routes/match/", {"number": "0612345", "extension": extension.pk}
+    )
+    assert "globex-private-carrier" not in response.content.decode()
+
+
+def test_match_names_unassigned_trunks_to_a_global_admin_key(api, admin_key, acme, unassigned_route):
+    answer = match(api, admin_key, number="0612345", tenant="ACME")
+    assert "trunk globex-private-carrier is not assigned to tenant ACME" in answer["skipped"][0]["reason"]
+
+
+def test_a_profile_never_routes_through_another_tenants_route(api, acme_key, acme, globex, carrier):
+    foreign = OutboundRouteFactory(tenant=globex, name="Globex own")
+    foreign.patterns.create(match="_X.")
+    foreign.route_trunks.create(trunk=carrier)
+    profile = RoutingProfileFactory()
+    profile.profile_routes.create(route=foreign)
+    extension = ExtensionFactory(tenant=acme, routing_profile=profile)
+    response = api(acme_key).get(
+        "/api/outbound-routes/match/", {"number": "0612345", "extension": extension.pk}
+    )
+    assert response.json()["route"] is None
+    assert "Globex own" not in response.content.decode()
