@@ -17,6 +17,7 @@ from pbx.api.references import check_ids
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations
 from pbx.api.viewsets import PbxViewSet
 from routing import dialing
+from routing.api.numbers import number_param
 from routing.models import DialPattern, OutboundRoute, RoutingProfile, Trunk
 
 
@@ -227,7 +228,10 @@ class OutboundRouteViewSet(GlobalObjectsMixin, PbxViewSet):
         """Which route and trunks a dialed number takes for an extension (its routing
         profile, else its tenant's), and the number sent after strip and prepend.
         Emergency routes come first."""
-        query = MatchQuerySerializer(data=request.query_params)
+        params = request.query_params.dict()
+        if "number" in params:
+            params["number"] = number_param(request, "number") or ""
+        query = MatchQuerySerializer(data=params)
         query.is_valid(raise_exception=True)
         extension = tenant = None
         if "extension" in query.validated_data:

@@ -381,3 +381,9 @@ def test_a_profile_never_routes_through_another_tenants_route(api, acme_key, acm
     )
     assert response.json()["route"] is None
     assert "Globex own" not in response.content.decode()
+
+
+def test_match_takes_a_number_written_with_spaces_and_dashes(api, acme_key, acme, profile):
+    extension = ExtensionFactory(tenant=acme, routing_profile_id=profile["profile"]["id"])
+    answer = match(api, acme_key, number="02 1234-5678", extension=extension.pk)
+    assert (answer["number"], answer["route"]["name"]) == ("0212345678", "National")
