@@ -264,3 +264,12 @@ def test_a_bad_fax_file_is_400_and_stores_nothing(api, acme_key, acme, item):
 def test_another_tenants_campaign_is_404(api, acme_key, globex):
     theirs = CampaignFactory(tenant=globex)
     assert_error(api(acme_key).get(f"/api/campaigns/{theirs.pk}/"), 404, "not_found")
+
+
+def test_an_empty_fax_file_is_unsupported_media_naming_the_accepted_formats(api, acme_key, acme):
+    campaign = CampaignFactory(tenant=acme)
+    item = {"name": "offer.pdf", "data_base64": ""}
+    response = api(acme_key).patch(f"/api/campaigns/{campaign.pk}/", {"binary_files": [item]}, format="json")
+    assert_error(response, 400, "unsupported_media")
+    assert response.json()["error"]["accepted"] == ["pdf", "tiff"]
+    assert not CampaignFaxFile.objects.exists()
