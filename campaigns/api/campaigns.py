@@ -219,6 +219,14 @@ class CampaignSerializer(PbxModelSerializer):
     def _check_transition(self, attrs, trunk_id):
         current = self.instance.state if self.instance is not None else Campaign.State.DRAFT
         wanted = attrs.get("state", current)
+        if self.instance is None and wanted != Campaign.State.DRAFT:
+            # A campaign is created as a draft, numbers and settings still to check: moving
+            # it is a second, deliberate step (and is logged as one).
+            raise InvalidTransition(
+                f"A new campaign starts as draft, not {wanted}: create it, then move it to "
+                "running or finished.",
+                allowed=[str(Campaign.State.DRAFT)],
+            )
         if wanted != current:
             allowed = [str(s) for s in Campaign.TRANSITIONS[Campaign.State(current)]]
             if wanted not in allowed:
