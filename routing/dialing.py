@@ -7,9 +7,11 @@ or the platform is tried even when the profile leaves it out: an emergency call 
 never fail for want of a profile entry. The first route with a matching pattern and at
 least one usable trunk (enabled, and assigned to the tenant) carries the call.
 
-Trunks are platform objects: a caller who may not read them (anyone but a platform
-admin on a global credential) learns the names of the trunks assigned to the tenant,
-which carry its calls, and nothing of the others, which `skipped` counts without naming."""
+Trunks and routing profiles are platform objects: a caller who may not read them
+(anyone but a platform admin on a global credential) learns the names of the trunks
+assigned to the tenant, which carry its calls, and nothing of the others, which
+`skipped` counts without naming; of the profile, its id (which the tenant and the
+extension show) but not its name."""
 
 from django.db.models import Q
 from rest_framework import serializers
@@ -95,9 +97,11 @@ def match(number, *, tenant, extension=None, sees_platform=False):
         "number": number,
         "tenant": tenant.code,
         "extension": None if extension is None else {"id": extension.pk, "number": extension.number},
+        # A profile is a platform object too: its id is on the tenant and the extension,
+        # its name only for those who may read profiles.
         "routing_profile": None
         if profile is None
-        else {"id": profile.pk, "name": profile.name, "from": source},
+        else {"id": profile.pk, "name": profile.name if sees_platform else None, "from": source},
         "route": None,
         "pattern": None,
         "number_sent": None,
@@ -146,7 +150,8 @@ class MatchSerializer(serializers.Serializer):
     tenant = serializers.CharField()
     extension = serializers.DictField(allow_null=True)
     routing_profile = serializers.DictField(
-        allow_null=True, help_text="id, name, and from: extension or tenant."
+        allow_null=True,
+        help_text="id, name (null unless you may read routing profiles), and from: extension or tenant.",
     )
     route = serializers.DictField(
         allow_null=True, help_text="The route that takes the call; null when none does."

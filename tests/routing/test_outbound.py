@@ -225,11 +225,17 @@ def test_match_strips_and_prepends_and_lists_trunks_in_failover_order(
     assert answer["route"]["name"] == "National"
     assert answer["number_sent"] == "+39212345678"
     assert [t["name"] for t in answer["trunks"]] == ["carrier-a", "carrier-b"]
-    assert answer["routing_profile"] == {
-        "id": profile["profile"]["id"],
-        "name": "Standard",
-        "from": "extension",
-    }
+    assert answer["routing_profile"] == {"id": profile["profile"]["id"], "name": None, "from": "extension"}
+
+
+def test_match_names_the_routing_profile_to_a_global_admin_key_only(api, acme_key, admin_key, acme, profile):
+    extension = ExtensionFactory(tenant=acme, routing_profile_id=profile["profile"]["id"])
+    mine = api(acme_key).get(
+        "/api/outbound-routes/match/", {"number": "0212345678", "extension": extension.pk}
+    )
+    assert "Standard" not in mine.content.decode()
+    answer = match(api, admin_key, number="0212345678", extension=extension.pk)
+    assert answer["routing_profile"]["name"] == "Standard"
 
 
 def test_match_falls_back_on_the_tenants_profile(api, acme_key, acme, profile):
