@@ -61,10 +61,12 @@ def _move_campaign(job, state):
     campaign = Campaign.objects.select_for_update().filter(pk=job.campaign_id).first()
     if campaign is None:
         raise TaskFailed("The job's campaign no longer exists.")
+    allowed = ", ".join(campaign.allowed_states()) or "none"
     if campaign.state == state:
-        return f"Campaign {campaign} is already {state}."
+        # Staying put is no move of the state machine: a job that finishes a finished
+        # campaign points at the wrong campaign or runs at the wrong time.
+        raise TaskFailed(f"Campaign {campaign} is already {state} (allowed: {allowed}).")
     if state not in campaign.allowed_states():
-        allowed = ", ".join(campaign.allowed_states()) or "none"
         raise TaskFailed(
             f"Campaign {campaign} cannot move from {campaign.state} to {state} (allowed: {allowed})."
         )

@@ -91,6 +91,8 @@ class Campaign(TenantOwnedModel):
         super().clean()
         # The admin's state select offers every state: the legal moves hold there too.
         current = getattr(self, "_loaded_state", None) or self.State.DRAFT
+        if self._state.adding and self.state != self.State.DRAFT:
+            raise ValidationError({"state": f"A new campaign starts as draft, not {self.state}."})
         if self.state != current and self.state not in self.TRANSITIONS[self.State(current)]:
             allowed = ", ".join(self.TRANSITIONS[self.State(current)]) or "nothing"
             raise ValidationError(

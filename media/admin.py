@@ -27,7 +27,7 @@ class AudioAdminForm(forms.ModelForm):
     """An audio object's form: `upload` replaces the audio (required on creation) and is
     checked like an API upload (format, size)."""
 
-    upload = forms.FileField(required=False, help_text=f"{audio.ACCEPTED}.")
+    upload = forms.FileField(required=False, allow_empty_file=True, help_text=f"{audio.ACCEPTED}.")
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")

@@ -40,6 +40,7 @@ class ChangeContext:
 
     actor: object = None
     api_key_prefix: str = ""
+    api_key_name: str = ""
     request_id: str = ""
     client_ip: str | None = None
     source: str = ""
@@ -196,6 +197,7 @@ def _row(instance, action, before, after, changed, tenant_ref, time):
         "actor_id": actor.pk if actor else None,
         "actor_name": getattr(actor, "username", "") or "",
         "api_key_prefix": context.api_key_prefix,
+        "api_key_name": context.api_key_name,
         "tenant_id": tenant_id,
         "tenant_code": tenant_code,
         "object_type": object_type_of(instance),

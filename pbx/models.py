@@ -225,6 +225,8 @@ class ChangeLog(models.Model):
     )
     actor_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user is deleted.")
     api_key_prefix = models.CharField(max_length=16, blank=True)
+    # The key's name as it was: an admin's several tenant keys share one owner.
+    api_key_name = models.CharField(max_length=100, blank=True)
     tenant = models.ForeignKey(
         "tenants.Tenant",
         null=True,

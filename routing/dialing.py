@@ -5,7 +5,13 @@ in the profile's order; with no profile at all, the tenant's and the global rout
 priority. Emergency routes come first, and every enabled emergency route of the tenant
 or the platform is tried even when the profile leaves it out: an emergency call must
 never fail for want of a profile entry. The first route with a matching pattern and at
-least one usable trunk (enabled, and assigned to the tenant) carries the call."""
+least one usable trunk (enabled, and assigned to the tenant) carries the call.
+
+Trunks and routing profiles are platform objects: a caller who may not read them
+(anyone but a platform admin on a global credential) learns the names of the trunks
+assigned to the tenant, which carry its calls, and nothing of the others, which
+`skipped` counts without naming; of the profile, its id (which the tenant and the
+extension show) but not its name."""
 
 from django.db.models import Q
 from rest_framework import serializers
@@ -29,7 +35,11 @@ def candidate_routes(tenant, extension=None):
     reach = Q(tenant=tenant) | Q(tenant__isnull=True)
     if profile is not None:
         rows = RoutingProfileRoute.objects.filter(profile=profile).select_related("route")
-        ordered = [row.route for row in rows.order_by("position") if row.route.enabled]
+        ordered = [
+            row.route
+            for row in rows.order_by("position")
+            if row.route.enabled and row.route.tenant_id in (None, tenant.pk)
+        ]
     else:
         ordered = list(OutboundRoute.objects.filter(reach, enabled=True).order_by("priority", "name", "id"))
     ids = [route.pk for route in ordered]
@@ -58,17 +68,40 @@ def _trunk(trunk):
     }
 
 
-def match(number, *, tenant, extension=None):
-    """The answer of the match tool, as a dict (see MatchSerializer)."""
+def _refusals(route, tenant, sees_platform):
+    """(usable trunks, why each other trunk of `route` cannot carry the call)."""
+    usable, refused, unassigned = [], [], 0
+    for row in route.route_trunks.all():
+        trunk = row.trunk
+        if tenant not in trunk.tenants.all():
+            if sees_platform:
+                refused.append(f"trunk {trunk.name} is not assigned to tenant {tenant.code}")
+            else:
+                unassigned += 1
+        elif not trunk.enabled:
+            refused.append(f"trunk {trunk.name} is disabled")
+        else:
+            usable.append(_trunk(trunk))
+    if unassigned:
+        many = "1 trunk is" if unassigned == 1 else f"{unassigned} trunks are"
+        refused.append(f"{many} not assigned to tenant {tenant.code}")
+    return usable, refused
+
+
+def match(number, *, tenant, extension=None, sees_platform=False):
+    """The answer of the match tool, as a dict (see MatchSerializer). `sees_platform`:
+    the caller may read every trunk (a platform admin on a global credential)."""
     profile, source, routes = candidate_routes(tenant, extension)
     skipped = []
     answer = {
         "number": number,
         "tenant": tenant.code,
         "extension": None if extension is None else {"id": extension.pk, "number": extension.number},
+        # A profile is a platform object too: its id is on the tenant and the extension,
+        # its name only for those who may read profiles.
         "routing_profile": None
         if profile is None
-        else {"id": profile.pk, "name": profile.name, "from": source},
+        else {"id": profile.pk, "name": profile.name if sees_platform else None, "from": source},
         "route": None,
         "pattern": None,
         "number_sent": None,
@@ -80,15 +113,7 @@ def match(number, *, tenant, extension=None):
             sent = pattern.number_sent(number)
             if sent is None:
                 continue
-            usable, refused = [], []
-            for row in route.route_trunks.all():
-                trunk = row.trunk
-                if not trunk.enabled:
-                    refused.append(f"trunk {trunk.name} is disabled")
-                elif tenant not in trunk.tenants.all():
-                    refused.append(f"trunk {trunk.name} is not assigned to tenant {tenant.code}")
-                else:
-                    usable.append(_trunk(trunk))
+            usable, refused = _refusals(route, tenant, sees_platform)
             if not usable:
                 reason = "; ".join(refused) or "it has no trunk"
                 skipped.append(
@@ -125,7 +150,8 @@ class MatchSerializer(serializers.Serializer):
     tenant = serializers.CharField()
     extension = serializers.DictField(allow_null=True)
     routing_profile = serializers.DictField(
-        allow_null=True, help_text="id, name, and from: extension or tenant."
+        allow_null=True,
+        help_text="id, name (null unless you may read routing profiles), and from: extension or tenant.",
     )
     route = serializers.DictField(
         allow_null=True, help_text="The route that takes the call; null when none does."

@@ -33,9 +33,22 @@ def _iso(value):
     return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else value
 
 
+def actor_of(row):
+    """Who made the change: the user, and the API key used (an admin's several tenant keys
+    share one user, so the key tells them apart); None when nobody acted (a command)."""
+    if not (row["actor_name"] or row["api_key_prefix"]):
+        return None
+    return {
+        "username": row["actor_name"] or None,
+        "api_key_prefix": row["api_key_prefix"] or None,
+        "api_key_name": row.get("api_key_name") or None,
+    }
+
+
 def change_payload(row, event, event_id):
     """The JSON body of a change event: the object's snapshot after the change (before it,
-    for a deletion), secrets already redacted by the change log."""
+    for a deletion), secrets already redacted by the change log. A deletion changes no
+    field: its `changed_fields` is empty."""
     deleted = row["action"] == "delete"
     return {
         "id": event_id,
@@ -44,8 +57,8 @@ def change_payload(row, event, event_id):
         "tenant": row["tenant_code"] or None,
         "object": {"type": row["object_type"], "id": row["object_id"], "label": row["object_label"]},
         "data": row["before"] if deleted else row["after"],
-        "changed_fields": row["changed_fields"],
-        "actor": row["actor_name"] or None,
+        "changed_fields": [] if deleted else row["changed_fields"],
+        "actor": actor_of(row),
         "source": row["source"] or None,
     }
 

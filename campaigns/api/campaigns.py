@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.models import Campaign, CampaignFaxFile, CampaignNumber
-from pbx.api.exceptions import ApiError
+from pbx.api.exceptions import ApiError, UnsupportedMedia
 from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
 from pbx.api.references import ObjectIdField
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations
@@ -136,6 +136,10 @@ class FaxFilesField(serializers.Field):
                 content = base64.b64decode(str(item["data_base64"]), validate=True)
             except (binascii.Error, ValueError):
                 raise serializers.ValidationError(f"Item {index}: data_base64 is not base64.") from None
+            if not content:
+                # As for audio: an empty file is a file of no accepted format.
+                message = f"Item {index}: {name!r} is empty. Accepted formats: PDF and TIFF."
+                raise UnsupportedMedia(message, fields={"binary_files": [message]}, accepted=["pdf", "tiff"])
             if not content.startswith(FAX_EXTENSIONS[extension]):
                 raise serializers.ValidationError(
                     f"Item {index}: {name!r} is not a {extension[1:].upper()} file."
@@ -215,6 +219,14 @@ class CampaignSerializer(PbxModelSerializer):
     def _check_transition(self, attrs, trunk_id):
         current = self.instance.state if self.instance is not None else Campaign.State.DRAFT
         wanted = attrs.get("state", current)
+        if self.instance is None and wanted != Campaign.State.DRAFT:
+            # A campaign is created as a draft, numbers and settings still to check: moving
+            # it is a second, deliberate step (and is logged as one).
+            raise InvalidTransition(
+                f"A new campaign starts as draft, not {wanted}: create it, then move it to "
+                "running or finished.",
+                allowed=[str(Campaign.State.DRAFT)],
+            )
         if wanted != current:
             allowed = [str(s) for s in Campaign.TRANSITIONS[Campaign.State(current)]]
             if wanted not in allowed:

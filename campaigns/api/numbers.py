@@ -1,5 +1,8 @@
 """The numbers a campaign calls, their CSV import, and the tenant's do-not-call list."""
 
+import json
+import re
+
 import django_filters
 from django.db import transaction
 from django.utils import timezone
@@ -12,11 +15,13 @@ from rest_framework.response import Response
 
 from campaigns.models import Campaign, CampaignNumber, DoNotCall
 from pbx import changelog
+from pbx.api import tags
 from pbx.api.csv_import import CSVTextParser, read_objects, read_rows
 from pbx.api.exceptions import ApiError
 from pbx.api.filters import NUMBER_LOOKUPS, STRING_LOOKUPS, TIME_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
 from pbx.api.references import ObjectIdField, check_ids
-from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
+from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations
+from pbx.api.tags import TagsField
 from pbx.api.viewsets import PbxViewSet
 from routing.api.inbound import E164Field
 from routing.models import normalize_e164
@@ -62,7 +67,6 @@ class CampaignNumberSerializer(PbxModelSerializer):
             "updated_at",
         ]
         validators = []
-        taggable = False  # thousands per campaign: tags belong on the campaign
         aliases = {
             "campaign_id": "campaign",
             "cn_ca_id": "campaign",
@@ -176,7 +180,10 @@ class CampaignNumberViewSet(PbxViewSet):
                 "The body is empty: send the CSV (Content-Type: text/csv), its first line naming the "
                 "columns: " + ", ".join(NumberImport.COLUMNS) + "."
             )
-        reader = read_rows if isinstance(data, str) else read_objects
+        if isinstance(data, str):
+            reader = read_rows
+        else:
+            reader, data = read_objects, joined_tags(data)
         rows = list(
             reader(
                 data,
@@ -221,11 +228,38 @@ class CampaignNumberViewSet(PbxViewSet):
         return campaign
 
 
+def tag_names(cell):
+    """The tags of an import's `tags` cell: a JSON list, as the list's CSV writes it
+    (`["lobby", "vip"]`), or names separated by commas, semicolons or spaces."""
+    text = cell.strip()
+    if text.startswith("["):
+        try:
+            names = json.loads(text)
+        except ValueError:
+            raise serializers.ValidationError(
+                'Write a JSON list, e.g. ["vip", "lobby"], or vip;lobby.'
+            ) from None
+    else:
+        names = [name for name in re.split(r"[,;\s]+", text) if name]
+    return TagsField().to_internal_value(names)["_tags"]
+
+
+def joined_tags(data):
+    """A JSON import's rows with their `tags` lists as one cell each, like the CSV's."""
+    items = data if isinstance(data, list) else [data]
+    return [
+        {**item, "tags": json.dumps(item["tags"])}
+        if isinstance(item, dict) and isinstance(item.get("tags"), list)
+        else item
+        for item in items
+    ]
+
+
 class NumberImport:
     """One CSV import into one campaign: read() checks every row and raises a 400 listing
     the bad ones by line; write() stores the rest with bulk queries."""
 
-    COLUMNS = ("number", "description", "campaign")
+    COLUMNS = ("number", "description", "campaign", "tags")
     ALIASES = {
         "cn_number": "number",
         "cn_description": "description",
@@ -239,7 +273,7 @@ class NumberImport:
         *(
             name
             for name in CampaignNumberSerializer.Meta.fields
-            if name not in ("number", "description", "campaign")
+            if name not in ("number", "description", "campaign", "tags")
         ),
         "history",
     )
@@ -248,6 +282,7 @@ class NumberImport:
         self.campaign, self.on_duplicate = campaign, on_duplicate
         self.rows = 0
         self.new, self.changed, self.skipped = [], [], 0
+        self.new_tags = {}  # number -> tag names, for the rows that name some
 
     def counts(self):
         return {
@@ -275,6 +310,11 @@ class NumberImport:
                     "errors": ["description: at most 255 characters."],
                 }
                 continue
+            try:
+                names = tag_names(row["tags"]) if "tags" in row else None
+            except serializers.ValidationError as error:
+                errors[line] = {"line": line, "number": number, "errors": [f"tags: {error.detail[0]}"]}
+                continue
             if number in first_line:
                 if self.on_duplicate == "fail":
                     message = f"{number} is already on line {first_line[number]}."
@@ -285,7 +325,7 @@ class NumberImport:
                     continue
                 del rows[first_line[number]]  # update: the last row wins
             first_line[number] = line
-            rows[line] = (number, description)
+            rows[line] = (number, description, names)
         if not self.rows:
             raise ApiError("No rows to import: the CSV has a header but no rows.")
         self._check_against_stored(rows, errors)
@@ -300,19 +340,19 @@ class NumberImport:
 
     def _check_against_stored(self, rows, errors):
         """Numbers on the do-not-call list and numbers the campaign already has."""
-        wanted = [number for number, _description in rows.values()]
+        wanted = [number for number, _description, _names in rows.values()]
         refused = on_dnc_list(self.campaign.tenant, wanted)
         stored = {}
         for start in range(0, len(wanted), IN_CHUNK):
             chunk = wanted[start : start + IN_CHUNK]
             stored.update(
                 (number.number, number)
-                for number in CampaignNumber.objects.filter(campaign=self.campaign, number__in=chunk).only(
-                    "pk", "number", "description", "tenant_id", "campaign_id"
-                )
+                for number in CampaignNumber.objects.filter(campaign=self.campaign, number__in=chunk)
+                .only("pk", "number", "description", "tenant_id", "campaign_id")
+                .annotate(scope_tags=tags.names_subquery(CampaignNumber))
             )
         tenant = self.campaign.tenant
-        for line, (number, description) in rows.items():
+        for line, (number, description, names) in rows.items():
             if number in refused:
                 message = f"{number} is on tenant {tenant.code}'s do-not-call list."
                 errors[line] = {"line": line, "number": number, "errors": [message], "do_not_call": True}
@@ -322,33 +362,46 @@ class NumberImport:
                         f"{number} is already in campaign {self.campaign.pk}: see on_duplicate=skip|update."
                     )
                     errors[line] = {"line": line, "number": number, "errors": [message]}
-                elif self.on_duplicate == "skip" or stored[number].description == description:
+                elif self.on_duplicate == "skip" or (
+                    stored[number].description == description
+                    and names in (None, tags.names_of(stored[number]))
+                ):
                     self.skipped += 1
                 else:
-                    self.changed.append((stored[number], description))
+                    self.changed.append((stored[number], description, names))
             else:
                 self.new.append(
                     CampaignNumber(
                         tenant=tenant, campaign=self.campaign, number=number, description=description
                     )
                 )
+                if names:
+                    self.new_tags[number] = names
 
     def write(self):
         created = CampaignNumber.objects.bulk_create(self.new, batch_size=2000)
         now = timezone.now()
         befores = []
-        for number, description in self.changed:
+        for number, description, names in self.changed:
+            if names is not None:  # the change log shows the tags before and after
+                _relations(number)["tags"] = tags.names_of(number)
             befores.append(changelog.snapshot(number))
             number.description, number.updated_at = description, now
+            if names is not None:
+                _relations(number)["tags"] = tags.assign(number, names)
         CampaignNumber.objects.bulk_update(
-            [n for n, _d in self.changed], ["description", "updated_at"], batch_size=2000
+            [n for n, _d, _t in self.changed], ["description", "updated_at"], batch_size=2000
         )
         if created and created[0].pk is None:  # a backend that returns no ids from bulk inserts
             created = list(
                 CampaignNumber.objects.filter(campaign=self.campaign, number__in=[n.number for n in created])
             )
+        tags.assign_new(
+            {number: self.new_tags[number.number] for number in created if number.number in self.new_tags},
+            self.campaign.tenant_id,
+        )
         changelog.record_many(created, changelog.CREATE, tenant=self.campaign.tenant)
-        for (number, _description), before in zip(self.changed, befores, strict=True):
+        for (number, _description, _names), before in zip(self.changed, befores, strict=True):
             changelog.record(number, changelog.UPDATE, before, tenant=self.campaign.tenant)
 
 

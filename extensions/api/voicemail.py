@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from extensions.models import Extension, Voicemail
 from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
+from pbx.api.scope import scope_of
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
 from pbx.api.viewsets import PbxViewSet
 
@@ -44,6 +45,8 @@ class VoicemailSerializer(PbxModelSerializer):
         validators = []
         secret_fields = ["pin"]
         unique_per_tenant = ["mailbox"]
+        # MiRTA PBX and DjangoPBX create a box for an extension without naming its mailbox.
+        extra_kwargs = {"mailbox": {"required": False}}
         # Seed 001 (`number`, `fullname`, `password`) and DjangoPBX (`mail_to`, `attach_file` ...).
         aliases = {
             "number": "mailbox",
@@ -56,6 +59,9 @@ class VoicemailSerializer(PbxModelSerializer):
         }
 
     def validate(self, attrs):
+        if not self.partial and not attrs.get("mailbox"):
+            # Before the kernel's checks, so that the mailbox taken is checked as unique.
+            attrs["mailbox"] = self._number_of(attrs.get("extension_id"))
         attrs = super().validate(attrs)
         extension_id = attrs.get("extension_id")
         if extension_id is not None:
@@ -64,7 +70,21 @@ class VoicemailSerializer(PbxModelSerializer):
                 raise serializers.ValidationError(
                     {"extension": [f"No extension {extension_id} in this tenant."]}
                 )
+        if not self.partial and not attrs.get("mailbox"):
+            raise serializers.ValidationError(
+                {"mailbox": ["Give the mailbox, or the extension whose number the box takes."]}
+            )
         return attrs
+
+    def _number_of(self, extension_id):
+        """The number of the extension, within the caller's tenants, or None."""
+        if extension_id is None:
+            return None
+        extensions = Extension.objects.filter(pk=extension_id)
+        tenant_ids = scope_of(self.context["request"]).tenant_ids
+        if tenant_ids is not None:
+            extensions = extensions.filter(tenant_id__in=tenant_ids)
+        return extensions.values_list("number", flat=True).first()
 
 
 class VoicemailFilterSet(PbxFilterSet):

@@ -97,15 +97,19 @@ class AudioSerializer(PbxModelSerializer):
     """Base of the audio resources' serializers: list `*AUDIO_FIELDS` in Meta.fields and
     set Meta.download_view to the resource's `<basename>-download`."""
 
+    # An empty file or text is let through to media.audio, which refuses it as
+    # unsupported_media naming the accepted formats, like any other file it cannot play.
     file = serializers.FileField(
         write_only=True,
         required=False,
+        allow_empty_file=True,
         use_url=False,
         help_text=f"The audio, as a multipart/form-data upload ({audio.ACCEPTED}).",
     )
     data_base64 = serializers.CharField(
         write_only=True,
         required=False,
+        allow_blank=True,
         trim_whitespace=True,
         help_text=f"The audio, base64-encoded, in a JSON body ({audio.ACCEPTED}).",
     )

@@ -31,6 +31,7 @@ class ChangeLogSerializer(PbxModelSerializer):
             "time",
             "actor",
             "api_key_prefix",
+            "api_key_name",
             "tenant",
             "object_type",
             "object_id",

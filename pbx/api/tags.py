@@ -81,6 +81,28 @@ def assign(instance, names):
     return sorted(names)
 
 
+def assign_new(names_by_instance, tenant_id):
+    """Give freshly created objects of one tenant their tags, in a few queries whatever
+    their number (bulk imports): {instance: [names]}, creating the tenant's missing tags."""
+    wanted = {name for names in names_by_instance.values() for name in names}
+    if not wanted:
+        return
+    tags = {tag.name: tag for tag in Tag.objects.filter(tenant_id=tenant_id, name__in=wanted)}
+    missing = [Tag(tenant_id=tenant_id, name=name) for name in sorted(wanted - set(tags))]
+    Tag.objects.bulk_create(missing, ignore_conflicts=True)
+    if missing:
+        tags = {tag.name: tag for tag in Tag.objects.filter(tenant_id=tenant_id, name__in=wanted)}
+    TaggedObject.objects.bulk_create(
+        [
+            TaggedObject(tag=tags[name], object_type=object_type(type(instance)), object_id=instance.pk)
+            for instance, names in names_by_instance.items()
+            for name in names
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+
+
 def forget(instance):
     """Drop a deleted object's tag assignments (the kernel's delete paths call this; a
     post_delete receiver on every model would stop Django's fast cascades)."""

@@ -78,7 +78,10 @@ class PbxViewSet(viewsets.ModelViewSet):
         super().initial(request, *args, **kwargs)
         # Authenticated now: the change log learns who acts and with which key.
         changelog.set_context(
-            actor=request.user, api_key_prefix=getattr(request.auth, "prefix", ""), source="api"
+            actor=request.user,
+            api_key_prefix=getattr(request.auth, "prefix", ""),
+            api_key_name=getattr(request.auth, "name", ""),
+            source="api",
         )
 
     # --- reading ------------------------------------------------------------------------

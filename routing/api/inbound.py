@@ -1,8 +1,10 @@
 """DIDs, schedules and flows: what decides where an incoming call goes, and the `route/`
 tool that shows the path a call to a DID follows at a given moment."""
 
+import contextlib
 import datetime
 
+import django_filters
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -20,8 +22,18 @@ from pbx.api.references import ObjectIdField, check_ids
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations
 from pbx.api.viewsets import PbxViewSet
 from routing import callpath
+from routing.api.numbers import number_param
 from routing.destinations import DID_SLOTS
-from routing.models import DID, WEEKDAYS, Flow, Schedule, ScheduleException, ScheduleRange, normalize_e164
+from routing.models import (
+    DID,
+    WEEKDAYS,
+    Flow,
+    Schedule,
+    ScheduleException,
+    ScheduleRange,
+    normalize_e164,
+    strip_separators,
+)
 
 
 class E164Field(serializers.CharField):
@@ -106,7 +118,22 @@ class DIDSerializer(PbxModelSerializer):
         attrs["_destinations"] = ({**cleaned, "DID": [("EXT", extension.pk, None)]}, replace_all)
 
 
+class DIDNumberFilter(django_filters.CharFilter):
+    """`?number=+39 02 1234 5678`: the number in any notation, as DIDs are stored."""
+
+    def filter(self, queryset, value):
+        if value and self.lookup_expr in ("exact", "iexact"):
+            with contextlib.suppress(ValueError):  # not a whole number: compared as written
+                value = normalize_e164(value)
+        return super().filter(queryset, strip_separators(value) if value else value)
+
+
 class DIDFilterSet(PbxFilterSet):
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        filter_class, params = super().filter_for_lookup(field, lookup_type)
+        return (DIDNumberFilter if field.name == "number" else filter_class), params
+
     class Meta:
         model = DID
         fields = {
@@ -183,7 +210,7 @@ class DIDViewSet(PbxViewSet):
         digits = params.get("digits", "").replace(" ", "")
         if any(key not in "0123456789*#" for key in digits) or len(digits) > 64:
             raise ApiError(fields={"digits": ["Use up to 64 keys among 0-9, * and #."]})
-        caller = params.get("caller", "").strip() or None
+        caller = number_param(request, "caller")
         moment = parse_moment(params.get("at"))
         return Response(callpath.route(did, moment, slot=slot, digits=digits, caller=caller))
 

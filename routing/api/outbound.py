@@ -17,6 +17,7 @@ from pbx.api.references import check_ids
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations
 from pbx.api.viewsets import PbxViewSet
 from routing import dialing
+from routing.api.numbers import number_param
 from routing.models import DialPattern, OutboundRoute, RoutingProfile, Trunk
 
 
@@ -227,7 +228,10 @@ class OutboundRouteViewSet(GlobalObjectsMixin, PbxViewSet):
         """Which route and trunks a dialed number takes for an extension (its routing
         profile, else its tenant's), and the number sent after strip and prepend.
         Emergency routes come first."""
-        query = MatchQuerySerializer(data=request.query_params)
+        params = request.query_params.dict()
+        if "number" in params:
+            params["number"] = number_param(request, "number") or ""
+        query = MatchQuerySerializer(data=params)
         query.is_valid(raise_exception=True)
         extension = tenant = None
         if "extension" in query.validated_data:
@@ -238,7 +242,13 @@ class OutboundRouteViewSet(GlobalObjectsMixin, PbxViewSet):
             tenant = self.scope.tenant(param) if param else self.implied_tenant()
             if tenant is None:
                 raise ApiError(fields={"extension": ["Name the dialing extension (or ?tenant=CODE)."]})
-        return Response(dialing.match(query.validated_data["number"], tenant=tenant, extension=extension))
+        answer = dialing.match(
+            query.validated_data["number"],
+            tenant=tenant,
+            extension=extension,
+            sees_platform=self.scope.all_tenants,  # who may read trunks (PlatformAdminOnly)
+        )
+        return Response(answer)
 
     def _reachable_extension(self, pk):
         extensions = Extension.objects.select_related("tenant", "routing_profile", "tenant__routing_profile")

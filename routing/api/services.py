@@ -16,6 +16,7 @@ from routing.models import (
     FeatureCode,
     RoutingProfile,
     ShortNumber,
+    strip_separators,
 )
 
 
@@ -199,7 +200,7 @@ class CallerIdBlacklistSerializer(PbxModelSerializer):
         aliases = {"callerid": "caller_id", "bl_callerid": "caller_id", "bl_comment": "description"}
 
     def validate_caller_id(self, value):
-        value = value.strip().replace(" ", "").replace("-", "")
+        value = strip_separators(value.strip())
         for validator in CallerIdBlacklist._meta.get_field("caller_id").validators:
             validator(value)
         return value

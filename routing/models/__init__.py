@@ -1,7 +1,7 @@
 """The routing app's models, by concept; import them from here."""
 
 from routing.models.callers import IVR, Agent, HuntList, HuntListMember, Queue, QueueMember
-from routing.models.inbound import DID, normalize_e164
+from routing.models.inbound import DID, normalize_e164, strip_separators
 from routing.models.outbound import (
     DialPattern,
     OutboundRoute,
@@ -40,4 +40,5 @@ __all__ = [
     "Trunk",
     "normalize_e164",
     "pattern_regex",
+    "strip_separators",
 ]

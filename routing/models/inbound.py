@@ -11,11 +11,24 @@ from pbx.models import TenantOwnedModel
 E164 = re.compile(r"^\+[1-9][0-9]{5,14}$")
 
 
+SEPARATORS = re.compile(r"[\s\-.()/]")
+
+
+def strip_separators(text):
+    """`+39 (06) 1111-1111` -> `+390611111111`: the spaces, dashes, dots, slashes and
+    parentheses people write in numbers go, and a leading + stays (a + further on is a
+    separator too: a query string's encoded space). Every number compared with a stored
+    one goes through here, as the stored one did: blacklisted caller IDs and callers,
+    DIDs, dialed numbers."""
+    text = SEPARATORS.sub("", str(text))
+    return text[:1] + text[1:].replace("+", "")
+
+
 def normalize_e164(text):
     """`+39 02 1234 5678`, `0039 (02) 12345678` or `390212345678` -> `+390212345678`.
     Raises ValueError naming what is wrong."""
     raw = str(text).strip()
-    digits = re.sub(r"[\s\-.()/]", "", raw)
+    digits = strip_separators(raw)
     if digits.startswith("00"):
         digits = "+" + digits[2:]
     elif not digits.startswith("+"):

@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from pbx.models import GlobalOrTenantModel, TenantOwnedModel, unique_in_tenant_and_globally
+from routing.models.inbound import strip_separators
 
 feature_code_validator = RegexValidator(r"^[*#0-9]{1,10}$", "Use up to 10 digits, * or #, such as *56.")
 short_number_validator = RegexValidator(r"^[0-9*#]{1,10}$", "Use up to 10 digits, * or #.")
@@ -147,11 +148,17 @@ class CallerIdBlacklist(GlobalOrTenantModel):
     def __str__(self):
         return self.caller_id
 
+    def clean_fields(self, exclude=None):
+        self.caller_id = strip_separators(self.caller_id.strip())
+        super().clean_fields(exclude)
+
     @property
     def is_prefix(self):
         return self.caller_id.endswith("*")
 
     def matches(self, caller):
+        """Whether `caller`, in any notation (`+39 06 1111 1111`), is refused."""
+        caller = strip_separators(caller)
         if self.is_prefix:
             return caller.startswith(self.caller_id[:-1])
         return caller == self.caller_id

@@ -3,7 +3,7 @@ numbers, the do-not-call list, cron jobs, each scoped to the staff user's tenant
 
 import pytest
 
-from campaigns.models import CronJob
+from campaigns.models import Campaign, CronJob
 from tests.factories import (
     CampaignFactory,
     CampaignNumberFactory,
@@ -93,3 +93,28 @@ def test_the_admin_refuses_an_illegal_state_move_too(client, superuser, acme):
     assert "A finished campaign cannot become paused" in response.content.decode()
     campaign.refresh_from_db()
     assert campaign.state == "finished"
+
+
+def test_the_admin_creates_campaigns_as_draft_only(client, superuser, acme):
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/campaigns/campaign/add/",
+        {
+            "tenant": acme.pk,
+            "name": "Spring",
+            "state": "finished",
+            "concurrent_calls": 1,
+            "window_start": "09:00",
+            "window_end": "18:00",
+            "time_zone": "UTC",
+            "max_attempts": 3,
+            "retry_minutes": 30,
+            "fax_files-TOTAL_FORMS": "0",
+            "fax_files-INITIAL_FORMS": "0",
+            "destinations-TOTAL_FORMS": "0",
+            "destinations-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "A new campaign starts as draft, not finished." in response.content.decode()
+    assert not Campaign.objects.exists()

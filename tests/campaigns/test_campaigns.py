@@ -62,10 +62,26 @@ def test_the_seed_state_alias_moves_a_campaign_too(api, acme_key, acme, acme_tru
     assert response.json()["state"] == "running"
 
 
-def test_a_new_campaign_cannot_start_paused(api, acme_key):
-    response = api(acme_key).post("/api/campaigns/", {"name": "Spring", "state": "paused"}, format="json")
+@pytest.mark.parametrize("state", ["paused", "running", "finished"])
+def test_a_new_campaign_starts_as_draft(api, acme_key, acme_trunk, state):
+    body = {"name": "Spring", "state": state, "trunk": acme_trunk.pk}
+    response = api(acme_key).post("/api/campaigns/", body, format="json")
     assert_error(response, 409, "invalid_transition")
-    assert response.json()["error"]["allowed"] == ["running", "finished"]
+    assert response.json()["error"]["allowed"] == ["draft"]
+    assert not Campaign.objects.exists()
+
+
+def test_a_new_campaign_may_say_it_is_a_draft(api, acme_key):
+    response = api(acme_key).post("/api/campaigns/", {"name": "Spring", "state": "draft"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["state"] == "draft"
+
+
+def test_a_bulk_create_with_a_running_campaign_creates_none(api, acme_key, acme_trunk):
+    body = [{"name": "A"}, {"name": "B", "state": "running", "trunk": acme_trunk.pk}]
+    response = api(acme_key).post("/api/campaigns/", body, format="json")
+    assert response.status_code == 409
+    assert not Campaign.objects.exists()
 
 
 def test_a_put_without_state_keeps_the_state(api, acme_key, acme, acme_trunk):
@@ -264,3 +280,12 @@ def test_a_bad_fax_file_is_400_and_stores_nothing(api, acme_key, acme, item):
 def test_another_tenants_campaign_is_404(api, acme_key, globex):
     theirs = CampaignFactory(tenant=globex)
     assert_error(api(acme_key).get(f"/api/campaigns/{theirs.pk}/"), 404, "not_found")
+
+
+def test_an_empty_fax_file_is_unsupported_media_naming_the_accepted_formats(api, acme_key, acme):
+    campaign = CampaignFactory(tenant=acme)
+    item = {"name": "offer.pdf", "data_base64": ""}
+    response = api(acme_key).patch(f"/api/campaigns/{campaign.pk}/", {"binary_files": [item]}, format="json")
+    assert_error(response, 400, "unsupported_media")
+    assert response.json()["error"]["accepted"] == ["pdf", "tiff"]
+    assert not CampaignFaxFile.objects.exists()

@@ -261,3 +261,30 @@ def test_deleting_a_campaign_that_a_job_runs_is_409_in_use(api, acme_key, acme):
     response = api(acme_key).delete(f"/api/campaigns/{campaign.pk}/")
     assert_error(response, 409, "in_use")
     assert Campaign.objects.filter(pk=campaign.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("state", "task"),
+    [("finished", "campaign.finish"), ("running", "campaign.start"), ("paused", "campaign.pause")],
+)
+def test_a_job_moving_a_campaign_to_its_own_state_is_an_error(acme, state, task):
+    trunk = TrunkFactory()
+    trunk.tenants.add(acme)
+    campaign = CampaignFactory(tenant=acme, trunk=trunk, state=state)
+    job = CronJobFactory(tenant=acme, campaign=campaign, task=task)
+    make_due(job)
+    _out, err = run_cronjobs()
+    job.refresh_from_db()
+    assert (job.last_result, job.run_count) == ("error", 1)
+    assert f"is already {state}" in job.last_message
+    assert "[failed]" in err
+    assert not ChangeLog.objects.filter(object_type="campaign").exists()
+
+
+def test_a_flow_job_on_a_flow_already_in_that_state_is_ok(acme):
+    flow = FlowFactory(tenant=acme, state="day")
+    job = CronJobFactory(tenant=acme, task="flow.day", campaign=None, flow=flow)
+    make_due(job)
+    run_cronjobs()
+    job.refresh_from_db()
+    assert (job.last_result, job.last_message) == ("ok", f"Flow {flow} is already day.")

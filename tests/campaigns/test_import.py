@@ -190,3 +190,58 @@ def test_a_json_array_is_imported_like_a_csv(api, acme_key, campaign):
     )
     assert response.status_code == 201, response.json()
     assert sorted(campaign.numbers.values_list("number", flat=True)) == ["+390211111111", "+390222222222"]
+
+
+def tags_by_number(campaign):
+    from pbx.api import tags
+
+    return {number.number: tags.names_of(number) for number in campaign.numbers.all()}
+
+
+def test_a_tags_column_tags_the_imported_numbers(api, acme_key, campaign):
+    text = 'number,tags\n+390211111111,"vip,lobby"\n+390222222222,vip;north\n+390233333333,\n'
+    response = upload(api(acme_key), campaign, text)
+    assert response.status_code == 201, response.content
+    assert tags_by_number(campaign) == {
+        "+390211111111": ["lobby", "vip"],
+        "+390222222222": ["north", "vip"],
+        "+390233333333": [],
+    }
+    listed = api(acme_key).get(f"/api/campaign-numbers/?tag=vip&caid={campaign.pk}").json()["results"]
+    assert sorted(row["number"] for row in listed) == ["+390211111111", "+390222222222"]
+
+
+def test_a_json_import_takes_tags_as_a_list(api, acme_key, campaign):
+    body = [{"number": "+390211111111", "tags": ["VIP", "lobby"]}]
+    response = api(acme_key).post(
+        f"/api/campaign-numbers/import/?campaign={campaign.pk}", body, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert tags_by_number(campaign) == {"+390211111111": ["lobby", "vip"]}
+
+
+def test_a_bad_tag_is_reported_on_its_line(api, acme_key, campaign):
+    response = upload(api(acme_key), campaign, 'number,tags\n+390211111111,vip\n+390222222222,"[1, 2"\n')
+    assert_error(response, 400, "validation_error")
+    assert [item["line"] for item in response.json()["error"]["items"]] == [3]
+    assert not CampaignNumber.objects.exists()
+
+
+def test_tags_round_trip_through_the_lists_csv(api, acme_key, acme, campaign):
+    upload(api(acme_key), campaign, 'number,tags\n+390211111111,"vip,lobby"\n')
+    exported = b"".join(
+        api(acme_key).get(f"/api/campaign-numbers/?format=csv&caid={campaign.pk}").streaming_content
+    )
+    target = CampaignFactory(tenant=acme)
+    response = upload(api(acme_key), target, exported.decode())
+    assert response.status_code == 201, response.content
+    assert tags_by_number(target) == {"+390211111111": ["lobby", "vip"]}
+
+
+def test_on_duplicate_update_replaces_the_tags(api, acme_key, campaign):
+    upload(api(acme_key), campaign, "number,tags\n+390211111111,vip\n")
+    response = upload(api(acme_key), campaign, "number,tags\n+390211111111,gold\n", on_duplicate="update")
+    assert response.json()["updated"] == 1
+    assert tags_by_number(campaign) == {"+390211111111": ["gold"]}
+    again = upload(api(acme_key), campaign, "number,tags\n+390211111111,gold\n", on_duplicate="update")
+    assert (again.json()["updated"], again.json()["skipped"]) == (0, 1)

@@ -147,3 +147,13 @@ def test_a_do_not_call_number_is_stored_in_e164_once_per_tenant(api, acme_key, g
 def test_another_tenants_do_not_call_list_is_not_seen(api, acme_key, globex):
     DoNotCallFactory(tenant=globex, number="+390212345678")
     assert api(acme_key).get("/api/do-not-call/").json()["count"] == 0
+
+
+def test_a_campaign_number_carries_tags(api, acme_key, acme):
+    campaign = CampaignFactory(tenant=acme)
+    body = {"campaign": campaign.pk, "number": "+390211111111", "tags": ["vip"]}
+    response = api(acme_key).post("/api/campaign-numbers/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["tags"] == ["vip"]
+    changed = api(acme_key).patch(response.json()["url"], {"tags": ["gold", "vip"]}, format="json")
+    assert changed.json()["tags"] == ["gold", "vip"]

@@ -240,3 +240,30 @@ def test_an_unknown_day_is_refused_naming_the_choices(api, acme_key):
     response = api(acme_key).post("/api/schedules/", body, format="json")
     assert response.status_code == 400
     assert "funday" in str(response.json()["error"]["fields"])
+
+
+@pytest.mark.parametrize("caller", ["+39 06 1111 1111", "+39-06-1111.1111", "+39 (06) 1111 1111"])
+def test_a_blacklisted_caller_is_refused_in_any_notation(api, acme_key, did, reception, caller):
+    api(acme_key).post("/api/callerid-blacklist/", {"caller_id": "+390611111111"}, format="json")
+    answer = route(api, acme_key, did, caller=caller)
+    assert answer["outcome"] == "blacklisted"
+    assert answer["caller"] == "+390611111111"
+
+
+def test_a_caller_typed_with_a_literal_plus_in_the_query_string_keeps_it(api, acme_key, did, reception):
+    api(acme_key).post("/api/callerid-blacklist/", {"caller_id": "+3906*"}, format="json")
+    response = api(acme_key).get(f"/api/dids/{did.pk}/route/?caller=+39%2006%201111%201111")
+    assert response.json()["outcome"] == "blacklisted"
+
+
+def test_a_blacklist_entry_written_with_dots_and_parentheses_is_stored_bare(api, acme_key):
+    response = api(acme_key).post(
+        "/api/callerid-blacklist/", {"caller_id": "+39 (06) 1111.1111"}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["caller_id"] == "+390611111111"
+
+
+def test_dids_are_found_by_number_in_any_notation(api, acme_key, did):
+    response = api(acme_key).get("/api/dids/", {"number": "+39 02 1234 5678"})
+    assert [row["id"] for row in response.json()["results"]] == [did.pk]

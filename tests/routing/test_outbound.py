@@ -225,11 +225,17 @@ def test_match_strips_and_prepends_and_lists_trunks_in_failover_order(
     assert answer["route"]["name"] == "National"
     assert answer["number_sent"] == "+39212345678"
     assert [t["name"] for t in answer["trunks"]] == ["carrier-a", "carrier-b"]
-    assert answer["routing_profile"] == {
-        "id": profile["profile"]["id"],
-        "name": "Standard",
-        "from": "extension",
-    }
+    assert answer["routing_profile"] == {"id": profile["profile"]["id"], "name": None, "from": "extension"}
+
+
+def test_match_names_the_routing_profile_to_a_global_admin_key_only(api, acme_key, admin_key, acme, profile):
+    extension = ExtensionFactory(tenant=acme, routing_profile_id=profile["profile"]["id"])
+    mine = api(acme_key).get(
+        "/api/outbound-routes/match/", {"number": "0212345678", "extension": extension.pk}
+    )
+    assert "Standard" not in mine.content.decode()
+    answer = match(api, admin_key, number="0212345678", extension=extension.pk)
+    assert answer["routing_profile"]["name"] == "Standard"
 
 
 def test_match_falls_back_on_the_tenants_profile(api, acme_key, acme, profile):
@@ -329,3 +335,61 @@ def test_a_tenant_with_routing_objects_is_deleted_with_cascade(api, admin_key, a
     response = api(admin_key).delete(f"/api/tenants/{acme.pk}/?cascade=true")
     assert response.status_code == 204, response.content
     assert not OutboundRoute.objects.exists()
+
+
+@pytest.fixture
+def unassigned_route(api, admin_key, acme, globex):
+    """A global route whose only trunk serves another tenant."""
+    private = TrunkFactory(name="globex-private-carrier")
+    private.tenants.add(globex)
+    return create_route(
+        api, admin_key, tenant=None, name="Via Globex", patterns=[{"match": "_X."}], trunks=[private.pk]
+    )
+
+
+def test_match_does_not_name_trunks_a_tenant_key_cannot_read(api, acme_key, acme, unassigned_route):
+    extension = ExtensionFactory(tenant=acme)
+    response = api(acme_key).get(
+        "/api/outbound-routes/match/", {"number": "0612345", "extension": extension.pk}
+    )
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["route"] is None
+    assert "not assigned to tenant ACME" in answer["skipped"][0]["reason"]
+    assert "globex-private-carrier" not in response.content.decode()
+
+
+def test_match_does_not_name_an_unassigned_trunk_even_when_it_is_disabled(
+    api, acme_key, acme, unassigned_route
+):
+    Trunk.objects.update(enabled=False)
+    extension = ExtensionFactory(tenant=acme)
+    response = api(acme_key).get(
+        "/api/outbound-routes/match/", {"number": "0612345", "extension": extension.pk}
+    )
+    assert "globex-private-carrier" not in response.content.decode()
+
+
+def test_match_names_unassigned_trunks_to_a_global_admin_key(api, admin_key, acme, unassigned_route):
+    answer = match(api, admin_key, number="0612345", tenant="ACME")
+    assert "trunk globex-private-carrier is not assigned to tenant ACME" in answer["skipped"][0]["reason"]
+
+
+def test_a_profile_never_routes_through_another_tenants_route(api, acme_key, acme, globex, carrier):
+    foreign = OutboundRouteFactory(tenant=globex, name="Globex own")
+    foreign.patterns.create(match="_X.")
+    foreign.route_trunks.create(trunk=carrier)
+    profile = RoutingProfileFactory()
+    profile.profile_routes.create(route=foreign)
+    extension = ExtensionFactory(tenant=acme, routing_profile=profile)
+    response = api(acme_key).get(
+        "/api/outbound-routes/match/", {"number": "0612345", "extension": extension.pk}
+    )
+    assert response.json()["route"] is None
+    assert "Globex own" not in response.content.decode()
+
+
+def test_match_takes_a_number_written_with_spaces_and_dashes(api, acme_key, acme, profile):
+    extension = ExtensionFactory(tenant=acme, routing_profile_id=profile["profile"]["id"])
+    answer = match(api, acme_key, number="02 1234-5678", extension=extension.pk)
+    assert (answer["number"], answer["route"]["name"]) == ("0212345678", "National")

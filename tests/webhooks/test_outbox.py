@@ -178,3 +178,40 @@ def test_calls_completed_of_another_tenants_calls_never_reach_a_tenant_webhook(a
     other = TenantFactory(code="OTHER")
     WebhookFactory(tenant=acme, events=["call.completed"])
     assert outbox.calls_completed([c.pk for c in _calls(other, 2)]) == 0
+
+
+def test_a_deleted_event_names_no_changed_field(api, acme_key, acme):
+    hook = WebhookFactory(tenant=acme, events=["extension.deleted"])
+    extension = ExtensionFactory(tenant=acme)
+    assert api(acme_key).delete(f"/api/extensions/{extension.pk}/").status_code == 204
+    body = Delivery.objects.get(webhook=hook).payload
+    assert body["changed_fields"] == []
+    assert body["data"]["number"] == extension.number  # the object as it was
+
+
+def test_the_actor_names_the_api_key_so_an_admins_tenant_keys_are_told_apart(api, acme, acme_admin):
+    from tests.factories import ApiKeyFactory
+
+    crm = ApiKeyFactory(owner=acme_admin, tenant=acme, name="CRM sync")
+    portal = ApiKeyFactory(owner=acme_admin, tenant=acme, name="Customer portal")
+    hook = WebhookFactory(tenant=acme, events=["extension.created"])
+    for key, number in ((crm, "901"), (portal, "902")):
+        response = api(key).post("/api/extensions/", {"number": number}, format="json")
+        assert response.status_code == 201, response.content
+    actors = [d.payload["actor"] for d in Delivery.objects.filter(webhook=hook).order_by("id")]
+    assert actors == [
+        {"username": "acme-admin", "api_key_prefix": crm.prefix, "api_key_name": "CRM sync"},
+        {"username": "acme-admin", "api_key_prefix": portal.prefix, "api_key_name": "Customer portal"},
+    ]
+
+
+def test_a_change_nobody_made_through_a_key_has_no_key_in_its_actor(acme):
+    hook = WebhookFactory(tenant=acme, events=["*"])
+    changelog.record(ExtensionFactory(tenant=acme), changelog.CREATE)
+    assert Delivery.objects.get(webhook=hook).payload["actor"] is None
+
+
+def test_the_change_log_keeps_the_keys_name(api, acme_key):
+    api(acme_key).post("/api/extensions/", {"number": "903"}, format="json")
+    row = api(acme_key).get("/api/changes/?object_type=extension").json()["results"][0]
+    assert (row["api_key_prefix"], row["api_key_name"]) == (acme_key.prefix, "acme tenant key")
