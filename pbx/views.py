@@ -43,4 +43,3 @@ def home(request):
         )
     patch_vary_headers(response, ["Accept"])
     return response
-
