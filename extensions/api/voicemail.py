@@ -44,7 +44,7 @@ class VoicemailSerializer(PbxModelSerializer):
         validators = []
         secret_fields = ["pin"]
         unique_per_tenant = ["mailbox"]
-        # Seed 001 (`number`, `fullname`, `password`) and DjangoPBX (`mail_to`, `attach_file` ...).
+        # MiRTA PBX (`number`, `fullname`, `password`) and DjangoPBX (`mail_to`, `attach_file` ...).
         aliases = {
             "number": "mailbox",
             "vm_mailbox": "mailbox",
