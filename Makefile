@@ -23,8 +23,8 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt
 run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py bootstrap
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (API docs: /api/docs/, admin: /admin/)"
+	$(PY) manage.py bootstrap --port $(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (API: /api/, API docs: /api/docs/, admin: /admin/)"
 	$(VENV)/bin/gunicorn pbx.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
 
 ## test: the whole suite; SQLite by default, PostgreSQL when DATABASE_URL is set

@@ -1,4 +1,4 @@
-"""The credential styles of DESIGN.md section 3, as DRF authentication classes.
+"""The credential styles of docs/api.md, as DRF authentication classes.
 
 Order matters: the API key class comes first, so a request with no credentials gets
 its 401 with `WWW-Authenticate: Bearer`. An API key is resolved in one query: the key,

@@ -1,4 +1,4 @@
-"""The three API roles (DESIGN.md section 3), held as Django groups.
+"""The three API roles (docs/api.md), held as Django groups.
 
 The groups are created by a data migration; a superuser counts as admin_api. A user in
 several role groups has the strongest of them.

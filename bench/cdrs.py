@@ -1,6 +1,6 @@
 """make bench (CDR part): 1,000,000 call records across 100 tenants on PostgreSQL, with
-the floor of each figure measured in the same run; prints JSON (issue 7's budgets
-alongside; a missed budget is reported, never fatal).
+the floor of each figure measured in the same run; prints JSON (the budgets of
+docs/benchmarks.md alongside; a missed budget is reported, never fatal).
 
 - ingest through POST /api/cdrs/ in arrays of 1,000: rows/s; floor: COPY of the same
   rows with psycopg;

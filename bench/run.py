@@ -1,6 +1,6 @@
 """make bench: seed PostgreSQL at scale, serve with gunicorn, load with wrk, print JSON.
 
-Figures (issue 2 and 3 budgets alongside; a missed budget is reported, never fatal):
+Figures (docs/benchmarks.md's budgets alongside; a missed budget is reported, never fatal):
 - GET /api/extensions/?page_size=100 with a global and a tenant key, GET of one
   extension, POST of one extension: requests/s, p50 and p99 latency;
 - the same list page from the bare WSGI floor (bench/floor.py) and the API/floor ratio;

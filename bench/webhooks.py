@@ -1,5 +1,5 @@
 """make bench (webhooks part): events delivered per second from 10,000 queued, with one
-and with two `run_webhooks` workers, to a local receiver; prints JSON (issue 8's budget
+and with two `run_webhooks` workers, to a local receiver; prints JSON (docs/benchmarks.md's budget
 alongside: at least 500 per second with two workers; a missed budget is reported, never
 fatal). Also the cost of queueing call.completed for a batch of stored CDRs
 (webhooks.outbox.calls_completed), which CDR ingest pays.

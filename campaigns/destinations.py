@@ -1,5 +1,5 @@
-"""How the campaigns app takes part in destinations (DESIGN.md section 5): a campaign's
-slots (seed 001's names), and the references that keep a trunk, a campaign or a flow in
+"""How the campaigns app takes part in destinations (docs/api.md): a campaign's
+slots (MiRTA PBX's names), and the references that keep a trunk, a campaign or a flow in
 use. Registered from CampaignsConfig.ready()."""
 
 from pbx import destinations

@@ -122,7 +122,7 @@ def fax_file_path(instance, filename):
 
 
 class CampaignFaxFile(models.Model):
-    """A document a fax campaign sends (seed 001's `binary_files`): kept in the media
+    """A document a fax campaign sends (MiRTA PBX's `binary_files`): kept in the media
     storage, never in the database or in JSON answers."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="fax_files")

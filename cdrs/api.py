@@ -43,7 +43,7 @@ MAX_RECORDS_PER_REQUEST = 10_000
 class CallRecordSerializer(PbxModelSerializer):
     """A call as stored. The writable fields are what `POST /api/cdrs/` takes; the rest is
     resolved at ingest. This serializer documents and renders; ingest reads records with
-    cdrs.formats.read_json_record, which accepts exactly these fields (and seed 004's names)."""
+    cdrs.formats.read_json_record, which accepts exactly these fields (and DjangoPBX's names)."""
 
     url = DetailUrlField(view_name="callrecord-detail")
     tenant = TenantField(required=False)
@@ -67,20 +67,20 @@ class CallRecordSerializer(PbxModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
-        # Seed 004's `?nojson`: leave the switch's payload out of big listings.
+        # DjangoPBX's `?nojson`: leave the switch's payload out of big listings.
         if request is not None and "nojson" in request.query_params:
             fields.pop("raw", None)
         return fields
 
 
 class CallRecordFilterSet(PbxFilterSet):
-    """Ours, and seed 004's names for the same filters (DjangoPBX's xmlcdrs)."""
+    """Ours, and DjangoPBX's names for the same filters (its xmlcdrs)."""
 
-    start_stamp__gt = IsoDateTimeFilter(field_name="start", lookup_expr="gt", label="Seed 004: start__gt.")
-    start_stamp__gte = IsoDateTimeFilter(field_name="start", lookup_expr="gte", label="Seed 004: start__gte.")
-    start_stamp__lt = IsoDateTimeFilter(field_name="start", lookup_expr="lt", label="Seed 004: start__lt.")
-    start_stamp__lte = IsoDateTimeFilter(field_name="start", lookup_expr="lte", label="Seed 004: start__lte.")
-    extension_id = NumberFilter(field_name="extension", label="Seed 004: extension.")
+    start_stamp__gt = IsoDateTimeFilter(field_name="start", lookup_expr="gt", label="DjangoPBX: start__gt")
+    start_stamp__gte = IsoDateTimeFilter(field_name="start", lookup_expr="gte", label="DjangoPBX: start__gte")
+    start_stamp__lt = IsoDateTimeFilter(field_name="start", lookup_expr="lt", label="DjangoPBX: start__lt")
+    start_stamp__lte = IsoDateTimeFilter(field_name="start", lookup_expr="lte", label="DjangoPBX: start__lte")
+    extension_id = NumberFilter(field_name="extension", label="DjangoPBX: extension")
 
     class Meta:
         model = CallRecord
@@ -181,7 +181,7 @@ class CallRecordViewSet(PbxViewSet):
 
     @extend_schema(
         responses={(200, "text/csv"): OpenApiTypes.STR},
-        description="Seed 004's `download/`: the CSV export of `?format=csv`, with the list's filters.",
+        description="DjangoPBX's `download/`: the CSV export of `?format=csv`, with the list's filters.",
     )
     @action(detail=False, methods=["get"])
     def download(self, request):
@@ -192,7 +192,7 @@ class CallRecordViewSet(PbxViewSet):
     @extend_schema(responses={200: CallEventSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
-        """The call's events, earliest first (seed 004's call timeline)."""
+        """The call's events, earliest first (DjangoPBX's call timeline)."""
         return Response(CallEventSerializer(timeline(self.get_object()), many=True).data)
 
     @extend_schema(
@@ -206,10 +206,10 @@ class CallRecordViewSet(PbxViewSet):
             OpenApiParameter(
                 "timezone", str, description="Time zone of hours and days (default: the platform's)."
             ),
-            OpenApiParameter("cdr_extn", str, description="Seed 004: calls of this extension number."),
-            OpenApiParameter("cdr_hours", int, description="Seed 004: calls of the last N hours."),
+            OpenApiParameter("cdr_extn", str, description="DjangoPBX: calls of this extension number."),
+            OpenApiParameter("cdr_hours", int, description="DjangoPBX: calls of the last N hours."),
             OpenApiParameter(
-                "cdr_scope", str, description="Seed 004: `extn` for one extension, else the tenant."
+                "cdr_scope", str, description="DjangoPBX: `extn` for one extension, else the tenant."
             ),
         ],
         responses={200: STATS},
@@ -221,7 +221,7 @@ class CallRecordViewSet(PbxViewSet):
         params = request.query_params
         calls = self.filter_queryset(self.get_queryset())
         extension_number = params.get("cdr_extn")
-        # Seed 004: cdr_scope=extn narrows to cdr_extn's calls; another scope is the tenant's.
+        # DjangoPBX: cdr_scope=extn narrows to cdr_extn's calls; another scope is the tenant's.
         if extension_number and params.get("cdr_scope", "extn") == "extn":
             calls = calls.filter(extension__number=extension_number[:32])
         if params.get("cdr_hours"):

@@ -1,4 +1,4 @@
-"""What the switches write, read into one shape: the call record of DESIGN.md section 8.
+"""What the switches write, read into one shape: the call record of docs/cdrs.md.
 
 Each reader turns one switch's record into a `SwitchRecord` (plain values, times aware,
 nothing resolved yet) or raises `RecordError` saying what is wrong with it. Which tenant,
@@ -399,7 +399,7 @@ def _freeswitch_disposition(answer, billsec, cause):
 
 # --- our own JSON (POST /api/cdrs/) ------------------------------------------------------
 
-# Seed 004's names (DjangoPBX's xmlcdrs) and FreeSWITCH's, understood as ours.
+# DjangoPBX's names (its xmlcdrs) and FreeSWITCH's, understood as ours.
 JSON_ALIASES = {
     "call_uuid": "call_id", "uuid": "call_id",
     "caller_id_name": "caller_name", "caller_id_number": "caller_number",

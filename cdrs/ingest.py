@@ -3,7 +3,7 @@
 Every ingest path (the API's three bodies, `manage.py import_cdrs`) ends here. A batch
 is not all-or-nothing, on purpose: a switch must not lose a day of calls for one bad
 row, so good records are stored, duplicates of (tenant, call_id) skipped and counted,
-and bad ones reported by index with the reason (DESIGN.md section 8).
+and bad ones reported by index with the reason (docs/cdrs.md).
 
 On PostgreSQL a batch is COPYed into a temporary table and inserted from there with
 `ON CONFLICT DO NOTHING`, which stores ~10x the rows per second of `bulk_create`; other
@@ -26,7 +26,7 @@ from tenants.models import Tenant
 
 # Sent inside the storing transaction with `ids`, the new CallRecords' primary keys, once
 # per batch: how the webhooks app writes its `call.completed` events in the same
-# transaction without cdrs knowing of it (DESIGN.md sections 1 and 7).
+# transaction without cdrs knowing of it (docs/architecture.md).
 calls_stored = Signal()
 
 

@@ -13,7 +13,7 @@ from pbx.models import TenantOwnedModel
 
 
 class CallRecord(TenantOwnedModel):
-    """One call (DESIGN.md section 8; seed 004's CDR fields under our names)."""
+    """One call (DjangoPBX's CDR fields under our names)."""
 
     INBOUND, OUTBOUND, INTERNAL = "inbound", "outbound", "internal"
     DIRECTIONS = [(INBOUND, "Inbound"), (OUTBOUND, "Outbound"), (INTERNAL, "Internal")]

@@ -1,6 +1,6 @@
 """Call statistics computed in SQL: one GROUP BY for the distribution, whose buckets also
 carry the sums and maxima the totals are added up from, so the calls are read once
-whatever their number (seed 004's basic statistics)."""
+whatever their number (DjangoPBX's basic statistics)."""
 
 from django.db.models import Count, F, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractHour, Greatest, TruncDate

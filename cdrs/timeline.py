@@ -1,4 +1,4 @@
-"""A call's events in order (seed 004's call timeline), from what its record holds.
+"""A call's events in order (DjangoPBX's call timeline), from what its record holds.
 
 Every record gives its start, answer and end. A FreeSWITCH record's raw payload gives
 more: each call-flow step's ringing, early media, answer, bridge, transfer and hangup

@@ -1,4 +1,4 @@
-"""How the extensions app takes part in destinations (DESIGN.md section 5): its target
+"""How the extensions app takes part in destinations (docs/api.md): its target
 types (`EXT`, `VOICEMAIL`, `CONFERENCE`, `PAGING`), the slots of extensions, voicemail
 boxes and web call widgets, and the member rows (group members, device lines, follow-me
 entries) that keep an extension in use.
@@ -8,7 +8,7 @@ from pbx import changelog, destinations
 
 EXTENSION_SLOTS = ["EXT-BUSY", "EXT-NOANSWER", "EXT-UNAVAILABLE"]
 VOICEMAIL_SLOTS = ["VOICEMAIL-OPERATOR", "VOICEMAIL-FOLLOW", "VOICEMAIL-BROADCAST"]
-# Seed 001's `onbusy`; the other two follow its pattern.
+# MiRTA PBX's `onbusy`; the other two follow its pattern.
 SHORTHANDS = {"onbusy": "EXT-BUSY", "onnoanswer": "EXT-NOANSWER", "onunavailable": "EXT-UNAVAILABLE"}
 
 

@@ -1,5 +1,5 @@
-"""How the media app takes part in destinations (DESIGN.md section 5): `MEDIAFILE-<id>`
-(play a file, seed 001's IVR_MEDIAFILE) and `MUSICONHOLD-<id>` as targets, and the
+"""How the media app takes part in destinations (docs/api.md): `MEDIAFILE-<id>`
+(play a file, MiRTA PBX's IVR_MEDIAFILE) and `MUSICONHOLD-<id>` as targets, and the
 playlist rows that keep a media file in use (deleting it answers 409 in_use, or with
 ?force=true drops it from the playlists). Registered from MediaConfig.ready()."""
 

@@ -45,7 +45,7 @@ class AudioFile(models.Model):
 
 
 class MediaFile(AudioFile, GlobalOrTenantModel):
-    """A sound the switch plays: a prompt, a greeting, hold music (seed 001 `mediafile`).
+    """A sound the switch plays: a prompt, a greeting, hold music (MiRTA PBX `mediafile`).
     Global ones are the platform's; `MEDIAFILE-<id>` as a destination."""
 
     name = models.CharField(max_length=100)

@@ -106,7 +106,7 @@ def register_listener(listener):
     """Called from an app's ready(): `listener(rows)` is called with the change log rows
     (dicts of ChangeLog's columns) just written, inside the same transaction, so that
     what it writes commits or rolls back with the change (the webhooks app's outbox).
-    The kernel stays ignorant of who listens (DESIGN.md section 1)."""
+    The kernel stays ignorant of who listens (docs/architecture.md)."""
     if listener not in _listeners:
         _listeners.append(listener)
 
@@ -216,7 +216,7 @@ def _row(instance, action, before, after, changed, tenant_ref, time):
 def _insert(row):
     """One INSERT, its SQL built once per database: the ORM's create() spent more time
     building the row (model init, signals, RETURNING) than the database spent storing it,
-    and every API write pays for this (issue 3's budget: at most 15% of a write)."""
+    and every API write pays for this (its budget: at most 15% of a write, docs/benchmarks.md)."""
     connection = connections[router.db_for_write(ChangeLog)]
     sql, fields = _insert_plan(connection.alias, connection.vendor)
     params = [field.get_db_prep_save(row[field.attname], connection) for field in fields]

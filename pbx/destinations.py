@@ -1,4 +1,4 @@
-"""Destinations: where a call goes next (DESIGN.md section 5).
+"""Destinations: where a call goes next (docs/api.md).
 
 An owner (a DID, an extension, an IVR ...) has named slots (`DID`, `EXT-BUSY`, `IVR_1`
 ...), each an ordered list of targets written `TYPE-ID` (`EXT-101`, `VOICEMAIL-12`) or

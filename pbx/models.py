@@ -32,7 +32,7 @@ class TenantOwnedModel(TimestampedModel):
 
 class GlobalOrTenantModel(TimestampedModel):
     """An object of one tenant, or a global one (no tenant) that every tenant reads and
-    only the platform writes (DESIGN.md section 2; pbx.api.global_objects)."""
+    only the platform writes (docs/api.md; pbx.api.global_objects)."""
 
     tenant = models.ForeignKey(
         "tenants.Tenant",
@@ -66,7 +66,7 @@ class NumberInUseError(Exception):
 
 
 class DialplanNumber(models.Model):
-    """The one number space of a tenant (DESIGN.md section 2).
+    """The one number space of a tenant (docs/api.md).
 
     Extensions, hunt lists, queues, conference rooms ... each keep one row here for their
     number. The unique constraint on (tenant, number) is what makes two of them unable
@@ -173,7 +173,7 @@ def register_dialplan_holder(model):
 
 
 class Destination(models.Model):
-    """One target in one slot of one owner (DESIGN.md section 5): the DID's `DID` slot
+    """One target in one slot of one owner (docs/api.md): the DID's `DID` slot
     sends calls to `EXT-101`. Apps register owners and target types with
     `pbx.destinations`; this table knows them only by name."""
 
@@ -203,7 +203,7 @@ class Destination(models.Model):
 
 class ChangeLog(models.Model):
     """One create, update or delete of one object, written in the same transaction as the
-    change (DESIGN.md section 6), whichever door it came through: API, admin or command."""
+    change (docs/api.md), whichever door it came through: API, admin or command."""
 
     class Action(models.TextChoices):
         CREATE = "create"

@@ -180,7 +180,7 @@ LOGGING = {
 
 # --- API behaviour switches -------------------------------------------------------------
 
-# Accept the key as ?key=... (seed compatibility). Keys in URLs end up in access logs:
+# Accept the key as ?key=... (as MiRTA PBX's clients send it). Keys in URLs end up in access logs:
 # operators who do not need it switch it off.
 PBX_ALLOW_KEY_IN_QUERY = env_bool("PBX_ALLOW_KEY_IN_QUERY", True)
 # How long a login token from POST /api-auth/login/ lives.
@@ -191,7 +191,7 @@ PBX_MAX_BODY_BYTES = env_int("PBX_MAX_BODY_BYTES", 10 * 1024 * 1024)
 PBX_THROTTLE_RATE = os.environ.get("PBX_THROTTLE_RATE", "6000/min")
 # Use the left-most X-Forwarded-For address as the client IP (only behind a trusted proxy).
 PBX_TRUST_X_FORWARDED_FOR = env_bool("PBX_TRUST_X_FORWARDED_FOR", False)
-# The change log (DESIGN.md section 6). Only benchmarks switch it off, to measure its cost.
+# The change log (docs/api.md). Only benchmarks switch it off, to measure its cost.
 PBX_CHANGE_LOG = env_bool("PBX_CHANGE_LOG", True)
 # How long an Idempotency-Key's first answer is replayed.
 PBX_IDEMPOTENCY_HOURS = env_int("PBX_IDEMPOTENCY_HOURS", 24)

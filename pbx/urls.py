@@ -1,4 +1,4 @@
-"""Top-level URLs: the API, its schema and docs, the admin and the health check."""
+"""Top-level URLs: the start page, the API, its schema and docs, the admin and the health check."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -14,11 +14,14 @@ import tenants.api.urls  # noqa: F401  (each app's api/urls.py registers with th
 import webhooks.api.urls  # noqa: F401
 from apikeys.api.views import LoginView
 from pbx.api.views import health
+from pbx.views import home
 
 admin.site.site_header = "pbx administration"
 admin.site.site_title = "pbx"
+admin.site.site_url = "/"  # the admin's "View site": the start page below
 
 urlpatterns = [
+    path("", home, name="home"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -1,6 +1,6 @@
-"""How the routing app takes part in destinations (DESIGN.md section 5): its target types
+"""How the routing app takes part in destinations (docs/api.md): its target types
 (`CONDITION`, `IVR`, `HUNTLIST`, `QUEUE`, `CUSTOM`, `DISA`, `FLOW`), the slots of its
-owners (the names of seed 001), and the rows that keep a trunk, a route or a routing
+owners (the names of MiRTA PBX), and the rows that keep a trunk, a route or a routing
 profile in use. Registered from RoutingConfig.ready()."""
 
 from pbx import destinations

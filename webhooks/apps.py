@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class WebhooksConfig(AppConfig):
-    """Webhooks: the event outbox, signed delivery and the delivery worker (DESIGN.md section 7)."""
+    """Webhooks: the event outbox, signed delivery and the delivery worker (docs/webhooks.md)."""
 
     name = "webhooks"
 

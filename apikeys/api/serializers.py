@@ -117,7 +117,7 @@ class UserSerializer(PbxModelSerializer):
         required=False,
         allow_null=True,
         source="profile.profile",
-        help_text="Id of the user's main user profile (seed 001 profile_id).",
+        help_text="Id of the user's main user profile (MiRTA PBX profile_id).",
     )
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Create the three API role groups (DESIGN.md section 3)."""
+"""Create the three API role groups (docs/api.md)."""
 
 from django.db import migrations
 

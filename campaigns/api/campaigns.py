@@ -101,7 +101,7 @@ class NumberCountsField(serializers.Field):
 )
 class FaxFilesField(serializers.Field):
     """Read: the campaign's fax files as {id, name, size} (never their content). Write:
-    a list of {name, data_base64} that replaces them all (seed 001's binary_files)."""
+    a list of {name, data_base64} that replaces them all (MiRTA PBX's binary_files)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)

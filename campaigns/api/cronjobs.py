@@ -22,7 +22,7 @@ class RunField(serializers.Field):
     """`"yes"` (or true, 1): run the job now, after saving the rest of the request."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", 'Send "yes" to run the job now (seed 001 cr_run).')
+        kwargs.setdefault("help_text", 'Send "yes" to run the job now (MiRTA PBX cr_run).')
         super().__init__(write_only=True, required=False, **kwargs)
 
     def to_internal_value(self, data):

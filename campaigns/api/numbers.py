@@ -98,9 +98,9 @@ class CampaignNumberSerializer(PbxModelSerializer):
 
 
 class CampaignNumberFilterSet(PbxFilterSet):
-    # Seed 001 limits the list to one campaign with campaign_id= or caid=.
-    campaign_id = django_filters.NumberFilter(field_name="campaign_id", label="campaign id (seed 001)")
-    caid = django_filters.NumberFilter(field_name="campaign_id", label="campaign id (seed 001)")
+    # MiRTA PBX limits the list to one campaign with campaign_id= or caid=.
+    campaign_id = django_filters.NumberFilter(field_name="campaign_id", label="campaign id (MiRTA PBX)")
+    caid = django_filters.NumberFilter(field_name="campaign_id", label="campaign id (MiRTA PBX)")
 
     class Meta:
         model = CampaignNumber

@@ -68,7 +68,7 @@ class PagingGroupSerializer(WithMembersSerializer, NumberedSerializer):
         model = PagingGroup
         fields = ["id", "url", "tenant", "number", "name", "duplex", "members", "created_at", "updated_at"]
         validators = []
-        # Seed 001 names, and its PAGING slot, whose plain numbers are the members' ids.
+        # MiRTA PBX names, and its PAGING slot, whose plain numbers are the members' ids.
         aliases = {"pa_number": "number", "pa_name": "name", "destinations.PAGING": "members"}
 
 
@@ -112,7 +112,7 @@ class ConferenceRoomSerializer(NumberedSerializer):
         ]
         validators = []
         secret_fields = ["pin", "admin_pin"]
-        # Seed 001 names (its create example sends `adminpin` and `maxusers`).
+        # MiRTA PBX names (its create example sends `adminpin` and `maxusers`).
         aliases = {
             "cr_number": "number",
             "cr_name": "name",

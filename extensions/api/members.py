@@ -13,7 +13,7 @@ EXT_ID = re.compile(r"^EXT-([0-9]{1,18})$", re.IGNORECASE)
 
 class ExtensionIdField(serializers.IntegerField):
     """An extension's id: `7`, or as a destination, `"EXT-7"` or `{"type": "EXT", "id": 7}`
-    (seed 001 writes a paging group's members in its PAGING slot)."""
+    (MiRTA PBX writes a paging group's members in its PAGING slot)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)

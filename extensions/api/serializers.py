@@ -93,7 +93,7 @@ class ExtensionSerializer(NumberedSerializer):
         read_only_fields = ["created_at", "updated_at"]
         secret_fields = ["password"]
         validators = []  # uniqueness is checked in validate(), with the API's own error codes
-        # Field names of the systems our users come from (seeds 001, 003, 004).
+        # Field names of the systems our users come from (MiRTA PBX, FusionPBX, DjangoPBX).
         aliases = {
             "ex_number": "number",
             "extension": "number",

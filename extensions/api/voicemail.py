@@ -47,7 +47,7 @@ class VoicemailSerializer(PbxModelSerializer):
         unique_per_tenant = ["mailbox"]
         # MiRTA PBX and DjangoPBX create a box for an extension without naming its mailbox.
         extra_kwargs = {"mailbox": {"required": False}}
-        # Seed 001 (`number`, `fullname`, `password`) and DjangoPBX (`mail_to`, `attach_file` ...).
+        # MiRTA PBX (`number`, `fullname`, `password`) and DjangoPBX (`mail_to`, `attach_file` ...).
         aliases = {
             "number": "mailbox",
             "vm_mailbox": "mailbox",

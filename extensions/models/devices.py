@@ -1,4 +1,4 @@
-"""Provisioning phones and managed devices (seed 001 `provisioningphone`, seed 000)."""
+"""Provisioning phones and managed devices (MiRTA PBX `provisioningphone`, Thirdlane's managed devices)."""
 
 import re
 

@@ -12,7 +12,7 @@ from pbx.models import TenantOwnedModel
 
 
 class Contact(TenantOwnedModel):
-    """An entry of the tenant's company directory (seed 000 Company Contacts)."""
+    """An entry of the tenant's company directory (Thirdlane's Company Contacts)."""
 
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -43,7 +43,7 @@ class Contact(TenantOwnedModel):
 
 class FollowMe(TenantOwnedModel):
     """An extension's follow-me: numbers rung in order after the extension itself
-    (seed 004 follow-me; FusionPBX follow_me_destinations)."""
+    (DjangoPBX follow-me; FusionPBX follow_me_destinations)."""
 
     extension = models.OneToOneField(Extension, on_delete=models.CASCADE, related_name="follow_me")
     enabled = models.BooleanField(default=True)

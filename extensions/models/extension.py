@@ -41,7 +41,7 @@ def generate_sip_password():
 
 
 class Extension(DialplanNumberHolder, TenantOwnedModel):
-    """A phone or endpoint of a tenant, reached by its number (seeds 001, 003, 004)."""
+    """A phone or endpoint of a tenant, reached by its number (MiRTA PBX, FusionPBX, DjangoPBX)."""
 
     class Tech(models.TextChoices):
         SIP = "SIP"

@@ -92,7 +92,7 @@ class PagingGroupMember(GroupMember):
 
 
 class ConferenceRoom(DialplanNumberHolder, TenantOwnedModel):
-    """A conference room reached by its number (seed 001 `conferenceroom`)."""
+    """A conference room reached by its number (MiRTA PBX `conferenceroom`)."""
 
     SECRET_FIELDS = ("pin", "admin_pin")
 

@@ -1,4 +1,4 @@
-"""Voicemail boxes (seed 001 `voicemail`, seed 004 voicemails)."""
+"""Voicemail boxes (MiRTA PBX `voicemail`, DjangoPBX voicemails)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError

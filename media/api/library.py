@@ -26,7 +26,7 @@ class MediaFileSerializer(AudioSerializer):
         validators = []
         unique_per_tenant = ["name"]
         download_view = "mediafile-download"
-        # Seed 001: me_name, and the file as data_base64 or its column's name me_data.
+        # MiRTA PBX: me_name, and the file as data_base64 or its column's name me_data.
         aliases = {"me_name": "name", "me_data": "data_base64", "me_description": "description"}
 
 
@@ -51,7 +51,7 @@ class MediaFileViewSet(AudioDownloadMixin, GlobalObjectsMixin, PbxViewSet):
 
 
 class MediaFileIdsField(IdRowsField):
-    """The playlist: media file ids in order, also written `"MEDIAFILE-12"` (seed 001)."""
+    """The playlist: media file ids in order, also written `"MEDIAFILE-12"` (MiRTA PBX)."""
 
     def to_internal_value(self, data):
         if isinstance(data, list):
@@ -69,7 +69,7 @@ def _media_file_id(item):
 
 class MusicOnHoldSerializer(WithChildRowsSerializer, PbxModelSerializer):
     """A music-on-hold class: `mediafiles` is its playlist, in order (ids of the tenant's
-    or global media files); `is_default` (seed 001 `default`) makes it the tenant's
+    or global media files); `is_default` (MiRTA PBX `default`) makes it the tenant's
     default, which un-sets the previous one."""
 
     url = DetailUrlField(view_name="musiconhold-detail")
@@ -102,7 +102,7 @@ class MusicOnHoldSerializer(WithChildRowsSerializer, PbxModelSerializer):
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and isinstance(data.get("destinations"), dict):
-            # Seed 001 writes the playlist as the MUSICONHOLD slot, plain numbers meaning ids.
+            # MiRTA PBX writes the playlist as the MUSICONHOLD slot, plain numbers meaning ids.
             data = dict(data)
             slots = dict(data.pop("destinations"))
             if "MUSICONHOLD" in slots:

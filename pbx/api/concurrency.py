@@ -1,4 +1,4 @@
-"""Safe retries and concurrent edits (DESIGN.md section 4).
+"""Safe retries and concurrent edits (docs/api.md).
 
 - `Idempotency-Key` on POST: the first answer (status and body) is stored in the same
   transaction as the work and replayed to a retry with the same key and body; the same

@@ -1,4 +1,4 @@
-"""CSV uploads to `/api/<resource>/import/` (DESIGN.md section 4): the request parser
+"""CSV uploads to `/api/<resource>/import/` (docs/api.md): the request parser
 and a reader that hands out each row with its line number, so that an import can report
 every bad row by line before it writes anything. The same import also takes a JSON
 array of objects keyed by the same columns (`read_objects`), numbered from 1."""
@@ -26,7 +26,7 @@ class CSVTextParser(BaseParser):
 
 def read_rows(text, columns, *, required=(), aliases=None, ignored=(), max_rows=None):
     """Yield (line number, {column: value}) for each row of a CSV whose first line names
-    its columns. Names are matched case-insensitively, through `aliases` (seed names);
+    its columns. Names are matched case-insensitively, through `aliases` (other systems' names);
     `ignored` columns (such as those a list's CSV adds) are dropped; any other unknown
     column, a missing `required` one or a malformed file is a 400 naming the line."""
     aliases = aliases or {}

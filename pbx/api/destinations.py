@@ -1,4 +1,4 @@
-"""The API side of destinations (DESIGN.md section 5): `destinations` on the detail of
+"""The API side of destinations (docs/api.md): `destinations` on the detail of
 every model that has slots, `referenced_by` on the detail of every model that can be
 pointed at. `PbxModelSerializer` adds both from the registry in `pbx.destinations`, so
 an app only registers its models; the fields are left out of lists, where they would

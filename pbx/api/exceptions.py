@@ -1,4 +1,4 @@
-"""The one error envelope of the API (DESIGN.md section 4).
+"""The one error envelope of the API (docs/api.md).
 
 Every error under /api/ leaves as
 ``{"error": {"code": "...", "message": "...", "fields": {...}}}``: errors raised by our

@@ -1,4 +1,4 @@
-"""Global objects (DESIGN.md section 2): rows of a tenant-owned model with no tenant,
+"""Global objects (docs/api.md): rows of a tenant-owned model with no tenant,
 such as a platform-wide setting or tag, that every tenant reads and only the platform
 writes.
 

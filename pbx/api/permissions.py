@@ -1,7 +1,7 @@
 """Who may call what: roles, read-only keys and platform-only resources.
 
 Tenant reach is not a permission here: out-of-reach objects are filtered out of the
-queryset and so answer 404 (DESIGN.md section 3), never 403.
+queryset and so answer 404 (docs/api.md), never 403.
 """
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -29,7 +29,7 @@ class ScopePermission(BasePermission):
 class PlatformAdminOnly(ScopePermission):
     """Platform objects (tenants, resellers, users): an admin_api caller on a global credential.
 
-    Tenant keys are refused even for an admin's own keys (seed 001).
+    Tenant keys are refused even for an admin's own keys (MiRTA PBX).
     """
 
     def has_permission(self, request, view):

@@ -44,7 +44,7 @@ class Scope:
 
     @property
     def may_see_secrets(self):
-        """Secrets go to a full, global credential of a platform admin only (seed 001:
+        """Secrets go to a full, global credential of a platform admin only (MiRTA PBX:
         tenant keys and read-only keys never see passwords)."""
         return self.all_tenants and not self.read_only
 
@@ -88,7 +88,7 @@ def _find_tenant(value):
         return Tenant.objects.filter(pk=int(value)).first()
     tenant = Tenant.objects.filter(code=value.upper()).first()
     if tenant is None:
-        # Seed 001 allows the tenant's name too; only an unambiguous one counts.
+        # MiRTA PBX allows the tenant's name too; only an unambiguous one counts.
         matches = list(Tenant.objects.filter(name=value)[:2])
         tenant = matches[0] if len(matches) == 1 else None
     return tenant

@@ -3,11 +3,11 @@
 `PbxModelSerializer` gives each resource, once:
 - `fields=` on reads, to choose the columns returned;
 - secrets (Meta.secret_fields) written by anyone who may write the object but shown only
-  to a credential whose scope may see secrets (DESIGN.md section 3);
+  to a credential whose scope may see secrets (docs/api.md);
 - input aliases (Meta.aliases), so that payloads written for the systems our users
-  come from (seeds 001 and 004) are understood: `{"ex_number": "100"}` or
+  come from (MiRTA PBX and DjangoPBX) are understood: `{"ex_number": "100"}` or
   `{"ps_auths": {"password": "..."}}` mean `number` and `password`;
-- PUT semantics: fields left out return to their defaults (DESIGN.md section 4);
+- PUT semantics: fields left out return to their defaults (docs/api.md);
 - the tenant of a tenant-owned object: set once at creation, never moved.
 """
 
@@ -222,7 +222,7 @@ class PbxModelSerializer(serializers.ModelSerializer):
 
     @staticmethod
     def _expand_shorthands(data, shorthands):
-        """`{"onbusy": [...]}` means `{"destinations": {"EXT-BUSY": [...]}}` (seed 001)."""
+        """`{"onbusy": [...]}` means `{"destinations": {"EXT-BUSY": [...]}}` (MiRTA PBX)."""
         data = data.dict() if hasattr(data, "dict") else dict(data)
         sent = {name: data.pop(name) for name in list(data) if name in shorthands}
         if not sent:

@@ -44,7 +44,7 @@ def every_row(queryset, chunk_size=2000):
     """The queryset's rows, read in chunks through one server-side cursor on PostgreSQL.
 
     In a transaction: outside one, Django declares the cursor WITH HOLD, and PostgreSQL
-    then materialises the whole result before the first row arrives (DESIGN.md section 8).
+    then materialises the whole result before the first row arrives (docs/cdrs.md).
     """
     with transaction.atomic():
         yield from queryset.iterator(chunk_size=chunk_size)
@@ -284,7 +284,7 @@ class PbxViewSet(viewsets.ModelViewSet):
     def release_referrers(self, instance):
         """An object that destinations or member lists point at is not deleted from under
         them: 409 in_use, listing the referrers, unless `?force=true`, which removes those
-        references in the same transaction (DESIGN.md section 5)."""
+        references in the same transaction (docs/api.md)."""
         if not destinations.is_target(type(instance)):
             return
         referrers = destinations.referrers_of(instance)

@@ -87,7 +87,7 @@ class HuntListMemberSerializer(serializers.ModelSerializer):
 
 class HuntListSerializer(WithChildRowsSerializer, NumberedSerializer):
     """A hunt list (ring group). `members` are rung by `strategy`; the `HUNTLIST` slot
-    of seed 001 and FusionPBX's `destinations` list are read as members too."""
+    of MiRTA PBX and FusionPBX's `destinations` list are read as members too."""
 
     url = DetailUrlField(view_name="huntlist-detail")
     tenant = TenantField()
@@ -152,7 +152,7 @@ class HuntListSerializer(WithChildRowsSerializer, NumberedSerializer):
     def to_representation(self, hunt_list):
         data = super().to_representation(hunt_list)
         if "destinations" in data and "members" in data:
-            # Seed 001 reads the members as the HUNTLIST slot.
+            # MiRTA PBX reads the members as the HUNTLIST slot.
             data["destinations"] = {
                 "HUNTLIST": [
                     {"destination": f"EXT-{m['extension']}", "type": "EXT", "id": m["extension"]}
@@ -244,7 +244,7 @@ class AgentViewSet(PbxViewSet):
 
 
 class QueueMemberSerializer(serializers.ModelSerializer):
-    """A member: `{"extension": 12}`, `{"agent": 3}`, or seed 001's realtime row
+    """A member: `{"extension": 12}`, `{"agent": 3}`, or MiRTA PBX's realtime row
     (`membername`, `interface`, `state_interface`, `member_device`), with `penalty` and
     `paused`."""
 
@@ -275,7 +275,7 @@ class QueueMemberSerializer(serializers.ModelSerializer):
 
 
 class QueueSerializer(WithChildRowsSerializer, NumberedSerializer):
-    """A queue. Seed 001's nested `queue` or `realtime` fields and its `members`,
+    """A queue. MiRTA PBX's nested `queue` or `realtime` fields and its `members`,
     `queue_member` or `queue_members` are understood."""
 
     url = DetailUrlField(view_name="queue-detail")
@@ -322,7 +322,7 @@ class QueueSerializer(WithChildRowsSerializer, NumberedSerializer):
             "leavewhenempty": "leave_when_empty",
         }
 
-    # Asterisk's realtime queue columns that seed 001 nests under `queue` or `realtime`.
+    # Asterisk's realtime queue columns that MiRTA PBX nests under `queue` or `realtime`.
     REALTIME = {
         "strategy": "strategy",
         "timeout": "timeout",

@@ -80,7 +80,7 @@ class DIDSerializer(PbxModelSerializer):
             "updated_at",
         ]
         validators = []
-        # Seed 001 names, FusionPBX's destination and DjangoPBX's inbound route.
+        # MiRTA PBX names, FusionPBX's destination and DjangoPBX's inbound route.
         aliases = {
             "di_number": "number",
             "di_comment": "description",
@@ -323,7 +323,7 @@ class ScheduleExceptionSerializer(serializers.ModelSerializer):
 
 
 class ScheduleSerializer(WithChildRowsSerializer, PbxModelSerializer):
-    """A schedule (seed 001 `condition`): weekly ranges and dated exceptions in a time zone."""
+    """A schedule (MiRTA PBX `condition`): weekly ranges and dated exceptions in a time zone."""
 
     url = DetailUrlField(view_name="schedule-detail")
     tenant = TenantField()
@@ -403,7 +403,7 @@ FLOW_STATES = {
 
 
 class FlowStateField(serializers.ChoiceField):
-    """day or night; also on/off and seed 001's INUSE/NOT_INUSE (night is the lit lamp)."""
+    """day or night; also on/off and MiRTA PBX's INUSE/NOT_INUSE (night is the lit lamp)."""
 
     def __init__(self, **kwargs):
         super().__init__(choices=Flow.State.choices, **kwargs)

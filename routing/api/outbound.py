@@ -68,7 +68,7 @@ class TrunkSerializer(PbxModelSerializer):
             "updated_at",
         ]
         secret_fields = ["password"]
-        # DjangoPBX's gateway (seed 004) names.
+        # DjangoPBX's gateway names.
         aliases = {"gateway": "name", "proxy": "host", "realm": "from_domain"}
 
     def validate(self, attrs):
@@ -159,7 +159,7 @@ class OutboundRouteSerializer(WithChildRowsSerializer, PbxModelSerializer):
         unique_per_tenant = ["name"]
 
     def to_internal_value(self, data):
-        # DjangoPBX's outbound route (seed 004): one `prefix` and one `gateway_id`.
+        # DjangoPBX's outbound route: one `prefix` and one `gateway_id`.
         if isinstance(data, dict) and ("prefix" in data or "gateway_id" in data):
             data = dict(data)
             if "prefix" in data:
@@ -286,8 +286,8 @@ class RoutingProfileFilterSet(PbxFilterSet):
 
 
 class RoutingProfileViewSet(PbxViewSet):
-    """Routing profiles: platform objects, for admin_api on a global credential (seed
-    001 rejects tenant keys). One still assigned to tenants, extensions or DISAs is not
+    """Routing profiles: platform objects, for admin_api on a global credential (MiRTA
+    PBX rejects tenant keys). One still assigned to tenants, extensions or DISAs is not
     deleted (409 in_use) unless forced."""
 
     queryset = RoutingProfile.objects.prefetch_related("profile_routes")

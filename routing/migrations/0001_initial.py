@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('code', models.CharField(max_length=10, validators=[django.core.validators.RegexValidator('^[*#0-9]{1,10}$', 'Use up to 10 digits, * or #, such as *56.')])),
-                ('name', models.CharField(blank=True, help_text='seed 001 `comment`', max_length=100)),
+                ('name', models.CharField(blank=True, help_text='MiRTA PBX `comment`', max_length=100)),
                 ('feature', models.CharField(blank=True, choices=[('', 'Its FEATURE destination'), ('pickup', 'Pickup'), ('directed_pickup', 'Directed Pickup'), ('voicemail', 'Voicemail'), ('voicemail_main', 'Voicemail Main'), ('dnd_on', 'Dnd On'), ('dnd_off', 'Dnd Off'), ('dnd_toggle', 'Dnd Toggle'), ('forward_all_on', 'Forward All On'), ('forward_all_off', 'Forward All Off'), ('call_park', 'Call Park'), ('intercom', 'Intercom'), ('agent_login', 'Agent Login'), ('agent_logout', 'Agent Logout'), ('flow_toggle', 'Flow Toggle'), ('record', 'Record'), ('echo_test', 'Echo Test')], default='', max_length=20)),
                 ('enabled', models.BooleanField(default=True)),
                 ('tenant', models.ForeignKey(blank=True, help_text='Empty for a global object.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(app_label)s_%(class)s_set', to='tenants.tenant')),

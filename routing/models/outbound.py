@@ -164,8 +164,8 @@ class OutboundRouteTrunk(models.Model):
 
 
 class RoutingProfile(TimestampedModel):
-    """An ordered set of the platform's outbound routes (seed 001 `routingprofile`): a
-    platform object, like in seed 001 and DESIGN.md section 3. Tenants and extensions
+    """An ordered set of the platform's outbound routes (MiRTA PBX `routingprofile`): a
+    platform object, like in MiRTA PBX. Tenants and extensions
     are assigned one; an extension's overrides its tenant's."""
 
     class Type(models.TextChoices):

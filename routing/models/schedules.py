@@ -1,4 +1,4 @@
-"""Time and state: schedules (the seeds' conditions or time conditions) and flows (office
+"""Time and state: schedules (MiRTA PBX's conditions, FusionPBX's time conditions) and flows (office
 modes, day or night)."""
 
 import zoneinfo

@@ -21,7 +21,7 @@ caller_id_validator = RegexValidator(
 class CustomDestination(GlobalOrTenantModel):
     """A dial string the switch runs as a destination (`CUSTOM-<id>`), such as
     `Local/123@from-internal` or a custom dial-plan application; its own slots
-    (privacy, call-through, random destination ...) come from seed 001."""
+    (privacy, call-through, random destination ...) come from MiRTA PBX."""
 
     name = models.CharField(max_length=100)
     description = models.CharField(max_length=255, blank=True)
@@ -63,7 +63,7 @@ class FeatureCode(GlobalOrTenantModel):
         ECHO_TEST = "echo_test"
 
     code = models.CharField(max_length=10, validators=[feature_code_validator])
-    name = models.CharField(max_length=100, blank=True, help_text="seed 001 `comment`")
+    name = models.CharField(max_length=100, blank=True, help_text="MiRTA PBX `comment`")
     feature = models.CharField(max_length=20, choices=Feature.choices, blank=True, default="")
     enabled = models.BooleanField(default=True)
 

@@ -71,7 +71,7 @@ class TenantSerializer(PbxModelSerializer):
             "te_name": "name",
             "tenantcode": "code",
             "te_code": "code",
-            "routing_profile_id": "routing_profile",  # seed 001's tenant PATCH
+            "routing_profile_id": "routing_profile",  # MiRTA PBX's tenant PATCH
         }
 
     def validate_routing_profile(self, profile_id):
@@ -149,7 +149,7 @@ class EffectiveSettingSerializer(serializers.Serializer):
 
 
 class TenantVariableSerializer(PbxModelSerializer):
-    """A tenant's variable (seed 001 `tenantvariable`)."""
+    """A tenant's variable (MiRTA PBX `tenantvariable`)."""
 
     url = DetailUrlField(view_name="tenantvariable-detail")
     tenant = TenantField()
@@ -205,7 +205,7 @@ class LocationSerializer(PbxModelSerializer):
 
 
 class PrivilegeListField(serializers.ListField):
-    """Privileges by name, or by seed 001's numeric id; stored and returned as names."""
+    """Privileges by name, or by MiRTA PBX's numeric id; stored and returned as names."""
 
     child = serializers.JSONField()
 
@@ -214,7 +214,7 @@ class PrivilegeListField(serializers.ListField):
             raise serializers.ValidationError("Send a list of privilege names or ids.")
         names, unknown = [], []
         for privilege in data:
-            if isinstance(privilege, dict):  # seed 001: {"ug_id": 12, "param1": ...}
+            if isinstance(privilege, dict):  # MiRTA PBX: {"ug_id": 12, "param1": ...}
                 privilege = privilege.get("ug_id", privilege.get("id", privilege.get("name")))
             if isinstance(privilege, int) and not isinstance(privilege, bool) and privilege in PRIVILEGES:
                 names.append(PRIVILEGES[privilege])
@@ -234,7 +234,7 @@ class PrivilegeListField(serializers.ListField):
 class PrivilegeSerializer(serializers.Serializer):
     """One privilege of the catalogue (tenants.models.PRIVILEGES)."""
 
-    id = serializers.IntegerField(help_text="The id seed 001's clients send.")
+    id = serializers.IntegerField(help_text="The id MiRTA PBX's clients send.")
     name = serializers.CharField(help_text="The name this API stores and returns.")
 
 
@@ -242,7 +242,7 @@ class UserProfileSerializer(PbxModelSerializer):
     """A user profile: a named set of privileges (platform object)."""
 
     url = DetailUrlField(view_name="userprofile-detail")
-    privileges = PrivilegeListField(required=False, help_text="Privilege names (or seed 001 ids).")
+    privileges = PrivilegeListField(required=False, help_text="Privilege names (or MiRTA PBX ids).")
 
     class Meta:
         model = UserProfile

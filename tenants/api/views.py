@@ -106,7 +106,7 @@ class UserProfileViewSet(PbxViewSet):
     @action(detail=False, methods=["get"], url_path="privileges", pagination_class=None, filter_backends=[])
     def privileges(self, request):
         """The fixed catalogue of privileges a profile may grant: each name with the numeric
-        id seed 001's clients send (`"privileges": [12, 18, 25]`)."""
+        id MiRTA PBX's clients send (`"privileges": [12, 18, 25]`)."""
         return Response([{"id": number, "name": name} for number, name in sorted(PRIVILEGES.items())])
 
     def delete_object(self, instance):

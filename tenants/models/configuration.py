@@ -21,7 +21,7 @@ emergency_number_validator = RegexValidator(
 
 
 class Setting(GlobalOrTenantModel):
-    """A named value (seed 001 `setting`): global for the platform, or a tenant's own,
+    """A named value (MiRTA PBX `setting`): global for the platform, or a tenant's own,
     which overrides the global one of the same code for that tenant."""
 
     code = models.CharField(max_length=64, validators=[setting_code_validator])
@@ -39,7 +39,7 @@ class Setting(GlobalOrTenantModel):
 
 
 class TenantVariable(TenantOwnedModel):
-    """A tenant's named variable, available to its dial plan (seed 001 `tenantvariable`)."""
+    """A tenant's named variable, available to its dial plan (MiRTA PBX `tenantvariable`)."""
 
     name = models.CharField(max_length=64, validators=[variable_name_validator])
     value = models.TextField(blank=True)
@@ -54,7 +54,7 @@ class TenantVariable(TenantOwnedModel):
 
 
 class Department(TenantOwnedModel):
-    """A department of the tenant's company, for its directory and reports (seed 000)."""
+    """A department of the tenant's company, for its directory and reports (as in Thirdlane)."""
 
     name = models.CharField(max_length=100)
     description = models.CharField(max_length=255, blank=True)
@@ -68,7 +68,7 @@ class Department(TenantOwnedModel):
 
 
 class Location(TenantOwnedModel):
-    """An emergency location (seed 000): the address emergency services are given, and
+    """An emergency location (as in Thirdlane): the address emergency services are given, and
     the caller ID number sent to them from phones at this location."""
 
     name = models.CharField(max_length=100)

@@ -1,11 +1,11 @@
-"""User profiles: named sets of privileges for portal users (seed 001 `userprofile`)."""
+"""User profiles: named sets of privileges for portal users (MiRTA PBX `userprofile`)."""
 
 from django.conf import settings
 from django.db import models
 
 from pbx.models import TimestampedModel
 
-# The privileges a profile can grant, with the stable ids seed 001's API sends
+# The privileges a profile can grant, with the stable ids MiRTA PBX's API sends
 # (`"privileges": [12, 18, 25]`). Names are what this API stores and returns.
 PRIVILEGES = {
     1: "extensions.view",

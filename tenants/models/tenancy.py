@@ -54,7 +54,7 @@ def server_address_validator(value):
 
 
 class Server(TimestampedModel):
-    """A switch server tenants are placed on (a platform object, seed 000)."""
+    """A switch server tenants are placed on (a platform object, as in Thirdlane)."""
 
     class Role(models.TextChoices):
         PBX = "pbx", "PBX (calls and features)"

@@ -1,4 +1,4 @@
-"""Every route and method refuses a caller without valid credentials (DESIGN.md section 3);
+"""Every route and method refuses a caller without valid credentials (docs/api.md);
 OPTIONS is a CORS preflight answered without them; every credential style works."""
 
 import base64

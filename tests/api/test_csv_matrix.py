@@ -1,6 +1,6 @@
 """Every list answers CSV (`?format=csv` or `Accept: text/csv`): a header row, then one
 line per object holding what the JSON list holds; `?page_size=all` streams every row;
-errors stay JSON (DESIGN.md section 4)."""
+errors stay JSON (docs/api.md)."""
 
 import json
 

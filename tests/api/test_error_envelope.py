@@ -1,5 +1,5 @@
 """Every error under /api/ is one JSON envelope, {"error": {"code", "message", ...}}, with
-the code of DESIGN.md section 4; no client input gives a 500; every response carries
+the code docs/api.md lists; no client input gives a 500; every response carries
 X-Request-ID and CORS headers."""
 
 import json

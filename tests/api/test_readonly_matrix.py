@@ -1,5 +1,5 @@
 """A read-only key may GET, HEAD and OPTIONS; every other method on every route answers
-403 read_only_key and writes nothing (DESIGN.md section 3)."""
+403 read_only_key and writes nothing (docs/api.md)."""
 
 import json
 

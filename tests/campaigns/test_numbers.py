@@ -1,5 +1,5 @@
 """Campaign numbers: E.164 like DIDs, one per campaign, never on the do-not-call list,
-never in another tenant's campaign; the seed 001 example and filters."""
+never in another tenant's campaign; the MiRTA PBX example and filters."""
 
 from campaigns.models import CampaignNumber, DoNotCall
 from tests.api.support import assert_error

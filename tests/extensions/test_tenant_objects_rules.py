@@ -1,5 +1,5 @@
 """The finer rules of the extensions app's tenant objects: who owns a voicemail box,
-who may own a device, seed 001's conference room and paging group payloads, call and
+who may own a device, MiRTA PBX's conference room and paging group payloads, call and
 pickup groups, follow-me steps that ring extensions, contacts' names and web origins."""
 
 import pytest

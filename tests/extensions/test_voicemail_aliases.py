@@ -1,4 +1,4 @@
-"""Voicemail boxes written in the names of MiRTA PBX, DjangoPBX and seed 001: every
+"""Voicemail boxes written in the names of MiRTA PBX and DjangoPBX: every
 documented alias lands on its field, and a box given only its extension takes the
 extension's number as its mailbox."""
 

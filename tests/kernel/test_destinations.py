@@ -1,4 +1,4 @@
-"""Destinations (DESIGN.md section 5), through the extension's slots: both written forms,
+"""Destinations (docs/api.md), through the extension's slots: both written forms,
 labels, validation against the tenant, in_use on delete, and the change log."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""CRUD, validation, filters and seed aliases of the tenants app's configuration
+"""CRUD, validation, filters and MiRTA PBX aliases of the tenants app's configuration
 resources: settings, tenant variables, departments, locations, servers, user profiles
 and tags (global-object rules are in test_global_objects.py)."""
 

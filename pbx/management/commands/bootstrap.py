@@ -1,5 +1,6 @@
 """manage.py bootstrap: what `make run` needs on a fresh database, and nothing twice."""
 
+import argparse
 import secrets
 
 from django.apps import apps
@@ -20,6 +21,13 @@ DEMO_EXTENSIONS = [
 ]
 
 
+def port(text):
+    """A TCP port number, 1 to 65535."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"give a port number from 1 to 65535, not {text!r}")
+    return int(text)
+
+
 class Command(PbxCommand):
     """Create the superuser `admin` (password printed), a global full API key (printed) and
     a demo tenant DEMO with a few extensions. On a second run, creates nothing and says
@@ -27,7 +35,16 @@ class Command(PbxCommand):
 
     help = "Create the admin user, a global API key and the DEMO tenant if they do not exist."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port",
+            type=port,
+            default=8000,
+            help="The port the service will listen on, for the addresses printed (make run passes its PORT).",
+        )
+
     def handle(self, *args, **options):
+        site = f"http://127.0.0.1:{options['port']}"
         User = get_user_model()
         with transaction.atomic():
             admin = User.objects.filter(username="admin").first()
@@ -39,11 +56,9 @@ class Command(PbxCommand):
                 changelog.record(api_key, changelog.CREATE)
                 self._demo_tenant()
                 self.stdout.write(self.style.SUCCESS("Created the platform administrator and a demo tenant."))
-                self.stdout.write(
-                    f"  Admin login:    http://127.0.0.1:8000/admin/  user admin  password {password}"
-                )
+                self.stdout.write(f"  Admin login:    {site}/admin/  user admin  password {password}")
                 self.stdout.write(f"  Global API key: {key}")
-                self.stdout.write('  Try: curl -H "X-API-Key: <key>" http://127.0.0.1:8000/api/extensions/')
+                self.stdout.write(f'  Try: curl -H "X-API-Key: <key>" {site}/api/extensions/')
                 return
         self._demo_tenant()
         self.stdout.write("The admin user and demo tenant exist already; nothing was created.")
