@@ -17,7 +17,7 @@ from extensions.models import (
     Voicemail,
     WebCallWidget,
 )
-from pbx.admin import TenantScopedAdmin
+from pbx.admin import TabularInline, TenantScopedAdmin
 
 
 @admin.register(Extension)
@@ -38,7 +38,7 @@ class ExtensionAdmin(TenantScopedAdmin):
     search_fields = ["number", "name", "sip_username", "caller_id_name", "description"]
     ordering = ["tenant__code", "number"]
     list_select_related = ["tenant", "user"]
-    raw_id_fields = ["user"]
+    autocomplete_fields = ["user"]  # a tenant admin finds its tenants' users by name
     fieldsets = [
         (None, {"fields": ["tenant", "number", "name", "tech", "enabled", "user", "description"]}),
         ("SIP", {"fields": ["sip_username", "password", "max_contacts", "codecs", "call_limit"]}),
@@ -70,25 +70,25 @@ class ExtensionAdmin(TenantScopedAdmin):
     ]
 
 
-class PickupGroupMemberInline(admin.TabularInline):
+class PickupGroupMemberInline(TabularInline):
     model = PickupGroupMember
     extra = 0
     raw_id_fields = ["extension"]
 
 
-class PagingGroupMemberInline(admin.TabularInline):
+class PagingGroupMemberInline(TabularInline):
     model = PagingGroupMember
     extra = 0
     raw_id_fields = ["extension"]
 
 
-class DeviceLineInline(admin.TabularInline):
+class DeviceLineInline(TabularInline):
     model = DeviceLine
     extra = 0
     raw_id_fields = ["extension"]
 
 
-class FollowMeEntryInline(admin.TabularInline):
+class FollowMeEntryInline(TabularInline):
     model = FollowMeEntry
     extra = 0
     raw_id_fields = ["extension"]
@@ -114,7 +114,7 @@ class DeviceAdmin(TenantScopedAdmin):
     list_select_related = ["tenant", "user"]
     list_filter = ["vendor", "enabled"]
     search_fields = ["name", "mac_address", "model"]
-    raw_id_fields = ["user"]
+    autocomplete_fields = ["user"]  # a tenant admin finds its tenants' users by name
     inlines = [DeviceLineInline]
 
 
