@@ -4,6 +4,7 @@ administrator reaches, and a foreign id is refused like one that does not exist.
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
@@ -18,6 +19,8 @@ from tests.factories import (
     AgentFactory,
     DeviceFactory,
     ExtensionFactory,
+    ResellerFactory,
+    ServerFactory,
     TrunkFactory,
     UserFactory,
 )
@@ -246,3 +249,27 @@ def test_a_related_object_of_another_of_the_admins_tenants_is_refused(client, ac
     )
     assert response.status_code == 200
     assert "of the same tenant" in response.content.decode()
+
+
+def test_every_relation_list_filter_offers_only_what_a_tenant_admin_reaches(acme_admin):
+    request = RequestFactory().get("/admin/")
+    request.user = acme_admin
+    unlimited = []
+    for model, model_admin in admin.site._registry.items():
+        if not model_admin.has_view_permission(request):
+            continue
+        for item in model_admin.get_list_filter(request):
+            if isinstance(item, str) and get_fields_from_path(model, item)[-1].is_relation:
+                unlimited.append(f"{model._meta.label}.{item}")
+            elif isinstance(item, tuple) and item[1] is admin.RelatedFieldListFilter:
+                unlimited.append(f"{model._meta.label}.{item[0]}")
+    assert unlimited == []
+
+
+def test_the_tenant_list_filters_name_no_other_reseller_or_server(client, acme_admin, acme, globex):
+    globex.reseller = ResellerFactory(name="Globex Reseller Ltd")
+    globex.server = ServerFactory(name="globex-media-1")
+    globex.save()
+    client.force_login(acme_admin)
+    page = client.get("/admin/tenants/tenant/").content.decode()
+    assert "Globex Reseller Ltd" not in page and "globex-media-1" not in page
