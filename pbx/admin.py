@@ -117,6 +117,19 @@ class PickableRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return [(getattr(obj, to_field), str(obj)) for obj in reach]
 
 
+def _without(fields, names):
+    """A fieldset's fields (names, or tuples of names on one line) less `names`."""
+    kept = []
+    for field in fields:
+        if isinstance(field, list | tuple):
+            line = tuple(name for name in field if name not in names)
+            if line:
+                kept.append(line)
+        elif field not in names:
+            kept.append(field)
+    return kept
+
+
 class ScopedFormMixin:
     """Form handling shared by the kernel's model admins and inlines: relations limited to
     the user's reach, secrets write-only for whoever may not read them."""
@@ -146,6 +159,18 @@ class ScopedFormMixin:
         if reach is not None and "queryset" not in kwargs:
             kwargs["queryset"] = reach
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        """A page shown read-only would print a secret's value: there, whoever may not
+        read secrets does not get the field at all."""
+        fieldsets = super().get_fieldsets(request, obj)
+        hidden = changelog.secret_fields_of(self.model)
+        if not hidden or may_see_secrets(request.user) or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (title, {**options, "fields": _without(options["fields"], hidden)})
+            for title, options in fieldsets
+        ]
 
     def get_form(self, request, obj=None, **kwargs):
         return scoped_form(super().get_form(request, obj, **kwargs))

@@ -116,3 +116,18 @@ def test_a_secret_typed_in_replaces_the_value(acme_admin, acme, model, name):
     form.save()
     obj.refresh_from_db()
     assert getattr(obj, name) == new
+
+
+@pytest.mark.parametrize(("model", "name"), SECRET_FORMS)
+def test_a_page_shown_read_only_leaves_a_secret_out(acme_admin, acme, model, name):
+    obj = object_with_secret(model, name, acme)
+    request = RequestFactory().get("/admin/")
+    request.user = acme_admin
+    read_only = type(
+        "ReadOnly", (type(admin.site._registry[model]),), {"has_change_permission": lambda *a: False}
+    )
+    fieldsets = read_only(model, admin.site).get_fieldsets(request, obj)
+    shown = {
+        n for _, options in fieldsets for f in options["fields"] for n in (f if isinstance(f, tuple) else [f])
+    }
+    assert name not in shown and shown
