@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
+from apikeys import roles
 from apikeys.models import ApiKey
 from pbx import changelog
 from pbx.admin import RoleAwareAdmin, tenant_ids_of
@@ -77,6 +78,19 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class PbxUserAdmin(RoleAwareAdmin, UserAdmin):
-    """Users: platform admins only; roles are the admin_api, minor_admin_api, user_api groups."""
+    """Users: platform admins only; roles are the admin_api, minor_admin_api, user_api groups.
+    A tenant admin picks (an extension's or a device's user) among its tenants' members."""
 
     platform_only = True
+
+    def pickable_queryset(self, request):
+        tenant_ids = tenant_ids_of(request.user)
+        if tenant_ids is None:
+            return User.objects.all()
+        return (
+            User.objects.filter(is_active=True, memberships__tenant_id__in=tenant_ids)
+            .exclude(is_superuser=True)
+            .exclude(groups__name=roles.ADMIN)
+            .distinct()
+            .order_by("username")
+        )

@@ -10,6 +10,8 @@ USER = "user_api"
 
 # Strongest first.
 ROLES = (ADMIN, MINOR_ADMIN, USER)
+# The roles that work in the admin (is_staff), each within its reach.
+STAFF_ROLES = (ADMIN, MINOR_ADMIN)
 ROLE_CHOICES = [
     (ADMIN, "Platform administrator"),
     (MINOR_ADMIN, "Tenant administrator"),

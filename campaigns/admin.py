@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from campaigns.models import Campaign, CampaignFaxFile, CampaignNumber, CronJob, DoNotCall
-from pbx.admin import DestinationInline, TenantScopedAdmin
+from pbx.admin import DestinationInline, TabularInline, TenantScopedAdmin
 
 
-class CampaignFaxFileInline(admin.TabularInline):
+class CampaignFaxFileInline(TabularInline):
     model = CampaignFaxFile
     extra = 0
     fields = ["name", "file", "size"]

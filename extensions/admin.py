@@ -1,5 +1,6 @@
 """Admin of the extensions app, scoped to the staff user's tenants."""
 
+from django import forms
 from django.contrib import admin
 
 from extensions.models import (
@@ -16,8 +17,9 @@ from extensions.models import (
     PickupGroupMember,
     Voicemail,
     WebCallWidget,
+    normalize_mac,
 )
-from pbx.admin import TenantScopedAdmin
+from pbx.admin import TabularInline, TenantScopedAdmin
 
 
 @admin.register(Extension)
@@ -38,7 +40,7 @@ class ExtensionAdmin(TenantScopedAdmin):
     search_fields = ["number", "name", "sip_username", "caller_id_name", "description"]
     ordering = ["tenant__code", "number"]
     list_select_related = ["tenant", "user"]
-    raw_id_fields = ["user"]
+    autocomplete_fields = ["user"]  # a tenant admin finds its tenants' users by name
     fieldsets = [
         (None, {"fields": ["tenant", "number", "name", "tech", "enabled", "user", "description"]}),
         ("SIP", {"fields": ["sip_username", "password", "max_contacts", "codecs", "call_limit"]}),
@@ -70,25 +72,25 @@ class ExtensionAdmin(TenantScopedAdmin):
     ]
 
 
-class PickupGroupMemberInline(admin.TabularInline):
+class PickupGroupMemberInline(TabularInline):
     model = PickupGroupMember
     extra = 0
     raw_id_fields = ["extension"]
 
 
-class PagingGroupMemberInline(admin.TabularInline):
+class PagingGroupMemberInline(TabularInline):
     model = PagingGroupMember
     extra = 0
     raw_id_fields = ["extension"]
 
 
-class DeviceLineInline(admin.TabularInline):
+class DeviceLineInline(TabularInline):
     model = DeviceLine
     extra = 0
     raw_id_fields = ["extension"]
 
 
-class FollowMeEntryInline(admin.TabularInline):
+class FollowMeEntryInline(TabularInline):
     model = FollowMeEntry
     extra = 0
     raw_id_fields = ["extension"]
@@ -106,15 +108,38 @@ class VoicemailAdmin(TenantScopedAdmin):
     readonly_fields = ["user"]  # the extension's user, kept in step by the model
 
 
+class MacAddressFormField(forms.CharField):
+    """A MAC address typed in any usual notation (00:11:22:AA:BB:CC, 00-11-22-aa-bb-cc,
+    0011.22aa.bbcc, 001122aabbcc), stored as 12 lower-case hex digits as the API stores it.
+    The input is not limited to the 12 stored characters: the browser would cut a typed
+    address with colons short."""
+
+    def __init__(self, **kwargs):
+        kwargs.pop("max_length", None)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_mac(value) if value else value
+
+
+class DeviceForm(forms.ModelForm):
+    mac_address = MacAddressFormField(
+        label="MAC address", help_text="Any notation: 00:11:22:AA:BB:CC, 0011.22aa.bbcc, 001122aabbcc ..."
+    )
+
+
 @admin.register(Device)
 class DeviceAdmin(TenantScopedAdmin):
     """Provisioned devices with their line keys."""
+
+    form = DeviceForm
 
     list_display = ["name", "mac_address", "vendor", "model", "tenant", "user", "enabled"]
     list_select_related = ["tenant", "user"]
     list_filter = ["vendor", "enabled"]
     search_fields = ["name", "mac_address", "model"]
-    raw_id_fields = ["user"]
+    autocomplete_fields = ["user"]  # a tenant admin finds its tenants' users by name
     inlines = [DeviceLineInline]
 
 

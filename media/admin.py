@@ -19,7 +19,7 @@ from media.models import (
     VoicemailGreeting,
     VoicemailMessage,
 )
-from pbx.admin import TenantScopedAdmin
+from pbx.admin import TabularInline, TenantScopedAdmin
 from pbx.api.exceptions import ApiError
 
 
@@ -102,7 +102,7 @@ class MediaFileAdmin(AudioAdmin):
     fields = ["tenant", "name", "description", *AudioAdmin.audio_fields]
 
 
-class MusicOnHoldEntryInline(admin.TabularInline):
+class MusicOnHoldEntryInline(TabularInline):
     model = MusicOnHoldEntry
     extra = 0
     raw_id_fields = ["media_file"]

@@ -1,14 +1,25 @@
 """Admin base classes: what a staff user may see follows the same roles as the API.
 
 A platform admin (superuser or admin_api) sees everything. A tenant admin
-(minor_admin_api, staff) sees and edits only the objects of its own tenants: the lists
-are filtered, the tenant choices are limited, and another tenant's object is not found
-even by URL. Platform objects are for platform admins only.
+(minor_admin_api) sees and edits only the objects of its own tenants: the lists are
+filtered, and another tenant's object is not found even by URL. Platform objects are for
+platform admins only.
+
+Every relation a tenant admin picks (a select, an autocomplete, a raw id, a list filter,
+an inline's field) offers, and accepts, only what that admin reaches (`pickable`): its
+tenants' objects and the global ones, the users who are members of its tenants, the
+trunks assigned to its tenants. An id outside that reach is refused like an id that does
+not exist. Secrets (SIP passwords, PINs ...) are write-only fields for everyone but the
+platform's admins, as in the API.
 """
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import widgets
 from django.contrib.admin.checks import InlineModelAdminChecks
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 
 from apikeys import roles
@@ -32,7 +43,185 @@ def tenant_ids_of(user):
     return cached
 
 
-class RoleAwareAdmin(admin.ModelAdmin):
+def may_see_secrets(user):
+    """Only the platform's admins read secrets, in the admin as in the API."""
+    return roles.role_of(user) == roles.ADMIN
+
+
+def _tenant_field(model):
+    try:
+        field = model._meta.get_field("tenant")
+    except FieldDoesNotExist:
+        return None
+    return field if field.many_to_one else None
+
+
+def in_tenants(model, tenant_ids):
+    """`model`'s rows of these tenants, and its global rows where it has them."""
+    queryset = model._default_manager.filter(tenant_id__in=tenant_ids)
+    if _tenant_field(model).null:
+        queryset = queryset | model._default_manager.filter(tenant__isnull=True)
+    return queryset
+
+
+def pickable(model, request):
+    """The rows of `model` the staff user may pick as the value of a relation (a form's
+    select, autocomplete or raw id, a list filter), or None when nothing limits them."""
+    tenant_ids = tenant_ids_of(request.user)
+    if tenant_ids is None:
+        return None
+    model_admin = admin.site._registry.get(model)
+    if isinstance(model_admin, RoleAwareAdmin):
+        return model_admin.pickable_queryset(request)
+    if _tenant_field(model) is not None:
+        return in_tenants(model, tenant_ids)
+    return model._default_manager.none()  # neither a tenant's nor offered to tenants
+
+
+class WriteOnlySecretField(forms.CharField):
+    """A secret for whoever may not read it: an empty password input that sets a new value
+    and, left blank, keeps the stored one."""
+
+    widget = forms.PasswordInput(render_value=False)
+
+    def has_changed(self, initial, data):
+        return bool(data) and super().has_changed(initial, data)
+
+
+class PickableRawIdWidget(widgets.ForeignKeyRawIdWidget):
+    """A raw id field that names only an object within reach: any other id, typed or
+    posted, shows no label, as if no such object existed."""
+
+    def __init__(self, rel, admin_site, reach, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.reach = reach
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            if not self.reach.filter(**{key: value}).exists():
+                return "", ""
+        except (ValueError, ValidationError):
+            return "", ""
+        return super().label_and_url_for_value(value)
+
+
+class PickableRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A list filter on a relation that offers only the objects within the user's reach."""
+
+    def field_choices(self, field, request, model_admin):
+        reach = pickable(field.related_model, request)
+        if reach is None:
+            return super().field_choices(field, request, model_admin)
+        to_field = field.target_field.attname
+        return [(getattr(obj, to_field), str(obj)) for obj in reach]
+
+
+def _without(fields, names):
+    """A fieldset's fields (names, or tuples of names on one line) less `names`."""
+    kept = []
+    for field in fields:
+        if isinstance(field, list | tuple):
+            line = tuple(name for name in field if name not in names)
+            if line:
+                kept.append(line)
+        elif field not in names:
+            kept.append(field)
+    return kept
+
+
+class ScopedFormMixin:
+    """Form handling shared by the kernel's model admins and inlines: relations limited to
+    the user's reach, secrets write-only for whoever may not read them."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        secret = db_field.name in changelog.secret_fields_of(db_field.model) and not db_field.is_relation
+        if secret and not may_see_secrets(request.user):
+            return db_field.formfield(
+                form_class=WriteOnlySecretField,
+                required=False,
+                help_text="Write-only: type a new value to change it; left blank, it stays as it is.",
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        reach = pickable(db_field.related_model, request)
+        if reach is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = reach
+            if "widget" not in kwargs and db_field.name in self.raw_id_fields:
+                kwargs["widget"] = PickableRawIdWidget(
+                    db_field.remote_field, self.admin_site, reach, using=kwargs.get("using")
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        reach = pickable(db_field.related_model, request)
+        if reach is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = reach
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        """A page shown read-only would print a secret's value: there, whoever may not
+        read secrets does not get the field at all."""
+        fieldsets = super().get_fieldsets(request, obj)
+        hidden = changelog.secret_fields_of(self.model)
+        if not hidden or may_see_secrets(request.user) or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (title, {**options, "fields": _without(options["fields"], hidden)})
+            for title, options in fieldsets
+        ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        return scoped_form(super().get_form(request, obj, **kwargs))
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = scoped_form(formset.form)
+        return formset
+
+
+class ScopedModelForm(forms.ModelForm):
+    """Mixed into every admin form by `scoped_form`: a blank write-only secret keeps the
+    stored value, and a related object must belong to the object's own tenant (or be a
+    global one), as the API requires."""
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned = self.cleaned_data if cleaned is None else cleaned
+        for name, field in self.fields.items():
+            if isinstance(field, WriteOnlySecretField) and not cleaned.get(name) and self.instance.pk:
+                cleaned[name] = getattr(self.instance, name)
+        self._check_same_tenant(cleaned)
+        return cleaned
+
+    def _check_same_tenant(self, cleaned):
+        if _tenant_field(type(self.instance)) is None:
+            return
+        if "tenant" in self.fields:
+            if "tenant" not in cleaned:
+                return  # the tenant itself is in error
+            tenant_id = cleaned["tenant"].pk if cleaned["tenant"] else None
+        else:
+            tenant_id = self.instance.tenant_id
+        allowed = {tenant_id, None}  # a global object points at global objects only
+        for name, field in self.fields.items():
+            if name == "tenant" or not isinstance(field, forms.ModelChoiceField) or not cleaned.get(name):
+                continue
+            values = cleaned[name] if isinstance(field, forms.ModelMultipleChoiceField) else [cleaned[name]]
+            if any(_tenant_field(type(value)) and value.tenant_id not in allowed for value in values):
+                noun = field.queryset.model._meta.verbose_name
+                self.add_error(name, f"Choose a {noun} of the same tenant.")
+
+
+def scoped_form(form_class):
+    """`form_class` with the kernel's ScopedModelForm checks mixed in (once)."""
+    if issubclass(form_class, ScopedModelForm):
+        return form_class
+    return type(form_class.__name__, (ScopedModelForm, form_class), {"__module__": form_class.__module__})
+
+
+class RoleAwareAdmin(ScopedFormMixin, admin.ModelAdmin):
     """Permissions by API role rather than by per-model Django permissions; every save and
     delete is recorded in the change log, and the history page shows it."""
 
@@ -55,10 +244,54 @@ class RoleAwareAdmin(admin.ModelAdmin):
     def in_scope(self, request, obj):
         return True
 
+    # --- picking: what another admin's relation may point at --------------------------
+
+    def pickable_queryset(self, request):
+        """The objects a tenant admin may pick in a relation to this model: by default
+        what the admin shows it, nothing of a platform model."""
+        if self.platform_only:
+            return self.model._default_manager.none()
+        return self.get_queryset(request)
+
+    def _is_picking(self, request):
+        """A tenant admin looking up a value for a relation: the raw id field's lookup
+        popup or an autocomplete. A platform model then lists what the admin may pick."""
+        match = request.resolver_match
+        picking = (IS_POPUP_VAR in request.GET and TO_FIELD_VAR in request.GET) or (
+            match is not None and match.url_name == "autocomplete"
+        )
+        return picking and self.platform_only and roles.role_of(request.user) == roles.MINOR_ADMIN
+
+    def get_queryset(self, request):
+        if self._is_picking(request):
+            return self.pickable_queryset(request)
+        return super().get_queryset(request)
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if tenant_ids_of(request.user) is None:
+            return filters
+        return [self._pickable_filter(item) for item in filters]
+
+    def _pickable_filter(self, item):
+        if not isinstance(item, str):
+            return item  # a filter of its own, which says what it offers
+        try:
+            field = get_fields_from_path(self.model, item)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return item
+        if field.is_relation and field.concrete:
+            return (item, PickableRelatedFieldListFilter)
+        return item
+
+    # --- permissions by role ----------------------------------------------------------
+
     def has_module_permission(self, request):
         return self._allowed(request)
 
     def has_view_permission(self, request, obj=None):
+        if obj is None and self._is_picking(request):
+            return True
         return self._allowed(request, obj)
 
     def has_add_permission(self, request):
@@ -166,11 +399,46 @@ class TenantScopedAdmin(RoleAwareAdmin):
                 kwargs["required"] = True  # global objects (no tenant) are the platform's
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def pickable_queryset(self, request):
+        tenant_ids = tenant_ids_of(request.user)
+        if tenant_ids is None:
+            return self.model._default_manager.all()
+        return in_tenants(self.model, tenant_ids)
+
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))
         if tenant_ids_of(request.user) is None and "tenant" not in filters:
             filters.insert(0, "tenant")
         return filters
+
+
+class ScopedInlineMixin(ScopedFormMixin):
+    """An inline of the kernel: its rows are its owner's, so whoever may see or edit the
+    owner sees or edits them (by role, like the owner's admin), and its relations and
+    secrets follow the same rules as the owner's form."""
+
+    def _owner_admin(self):
+        return self.admin_site._registry[self.parent_model]
+
+    def has_view_permission(self, request, obj=None):
+        return self._owner_admin().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._owner_admin().has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._owner_admin().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._owner_admin().has_change_permission(request, obj)
+
+
+class TabularInline(ScopedInlineMixin, admin.TabularInline):
+    """The kernel's tabular inline: use it, not Django's, in every app's admin."""
+
+
+class StackedInline(ScopedInlineMixin, admin.StackedInline):
+    """The kernel's stacked inline: use it, not Django's, in every app's admin."""
 
 
 class DestinationForm(forms.ModelForm):
@@ -282,7 +550,7 @@ class DestinationInlineChecks(InlineModelAdminChecks):
         return []
 
 
-class DestinationInline(admin.TabularInline):
+class DestinationInline(TabularInline):
     """Mix into any owner's admin: its destination slots (an IVR's options, a DID's
     routing) as inline rows, though Destination names its owner by label and id rather
     than by a foreign key."""
@@ -309,16 +577,3 @@ class DestinationInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return Destination.objects.none()  # the formset reads its owner's rows itself
-
-    # Destination rows are the owner's: whoever may edit the owner edits them.
-    def has_view_permission(self, request, obj=None):
-        return True
-
-    def has_add_permission(self, request, obj=None):
-        return True
-
-    def has_change_permission(self, request, obj=None):
-        return True
-
-    def has_delete_permission(self, request, obj=None):
-        return True

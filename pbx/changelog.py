@@ -7,13 +7,15 @@ comes from a context variable that the request middleware, the API views and the
 commands fill (`change_context`).
 
 Snapshots are the model's concrete fields as JSON; fields named in the model's
-`SECRET_FIELDS` are redacted. An update that changes nothing leaves no row.
+`SECRET_FIELDS` are redacted. An update that changes nothing leaves no row; an update of
+a secret alone is a change (named in `changed_fields`, its values redacted).
 """
 
 import contextlib
 import datetime
 import decimal
 import functools
+import hashlib
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -116,14 +118,34 @@ def _tell_listeners(rows):
         listener(rows)
 
 
+def secret_fields_of(model):
+    """The names of the model's fields whose values are secrets: redacted in the change
+    log, hidden by the API and write-only in the admin but for the platform's full access."""
+    secret = ALWAYS_SECRET | set(getattr(model, "SECRET_FIELDS", ()))
+    return frozenset(field.name for field in model._meta.concrete_fields if field.name in secret)
+
+
+class Snapshot(dict):
+    """A snapshot: the JSON that is stored, plus a digest of each secret's real value
+    (never stored) so that a change of a secret alone is still seen as a change."""
+
+    secret_digests = {}
+
+
+def _digest(value):
+    return hashlib.sha256(str(value).encode()).hexdigest()
+
+
 def snapshot(instance):
     """The object's concrete fields as JSON-safe values, secrets redacted."""
-    secret = ALWAYS_SECRET | set(getattr(instance, "SECRET_FIELDS", ()))
-    data = {}
+    secret = secret_fields_of(type(instance))
+    data = Snapshot()
+    data.secret_digests = {}
     for field in instance._meta.concrete_fields:
         name = field.attname if isinstance(field, models.ForeignKey) else field.name
         value = getattr(instance, field.attname)
         if field.name in secret:
+            data.secret_digests[name] = _digest(value)
             value = REDACTED if value else ""
         data[name] = _json_value(value)
     if describe := _snapshot_extras.get(instance._meta.label_lower):
@@ -135,8 +157,18 @@ def snapshot(instance):
 
 
 def _changed(before, after):
-    keys = (set(before or {}) | set(after or {})) - IGNORED_FIELDS
-    return sorted(k for k in keys if (before or {}).get(k) != (after or {}).get(k))
+    """The names of the fields that differ. Secrets compare by their real values: redacted
+    both sides read alike, and a new PIN alone must still be logged as a change of `pin`."""
+    before, after = before or {}, after or {}
+    keys = (set(before) | set(after)) - IGNORED_FIELDS
+    digests_before = getattr(before, "secret_digests", {})
+    digests_after = getattr(after, "secret_digests", {})
+    secrets = set(digests_before) & set(digests_after)
+    return sorted(
+        k
+        for k in keys
+        if before.get(k) != after.get(k) or (k in secrets and digests_before[k] != digests_after[k])
+    )
 
 
 def object_type_of(instance):

@@ -4,7 +4,7 @@ destination slots (an IVR's options)."""
 
 from django.contrib import admin
 
-from pbx.admin import DestinationInline, RoleAwareAdmin, TenantScopedAdmin
+from pbx.admin import DestinationInline, RoleAwareAdmin, TabularInline, TenantScopedAdmin, tenant_ids_of
 from routing.models import (
     DID,
     DISA,
@@ -41,13 +41,20 @@ class TrunkAdmin(RoleAwareAdmin):
     search_fields = ["name", "host", "description"]
     filter_horizontal = ["tenants"]
 
+    def pickable_queryset(self, request):
+        """A tenant admin picks (for a campaign, a route) only the trunks assigned to its
+        tenants."""
+        tenant_ids = tenant_ids_of(request.user)
+        trunks = Trunk.objects.all()
+        return trunks if tenant_ids is None else trunks.filter(tenants__in=tenant_ids).distinct()
 
-class DialPatternInline(admin.TabularInline):
+
+class DialPatternInline(TabularInline):
     model = DialPattern
     extra = 0
 
 
-class OutboundRouteTrunkInline(admin.TabularInline):
+class OutboundRouteTrunkInline(TabularInline):
     model = OutboundRouteTrunk
     extra = 0
     verbose_name_plural = "trunks, in failover order"
@@ -63,7 +70,7 @@ class OutboundRouteAdmin(TenantScopedAdmin):
     inlines = [DialPatternInline, OutboundRouteTrunkInline]
 
 
-class RoutingProfileRouteInline(admin.TabularInline):
+class RoutingProfileRouteInline(TabularInline):
     model = RoutingProfileRoute
     extra = 0
     raw_id_fields = ["route"]
@@ -79,6 +86,11 @@ class RoutingProfileAdmin(RoleAwareAdmin):
     search_fields = ["name", "description"]
     inlines = [RoutingProfileRouteInline]
 
+    def pickable_queryset(self, request):
+        """Any tenant's extensions and DISAs may dial with any routing profile, as in the
+        API: profiles are the platform's offer."""
+        return RoutingProfile.objects.all()
+
 
 @admin.register(DID)
 class DIDAdmin(TenantScopedAdmin):
@@ -92,12 +104,12 @@ class DIDAdmin(TenantScopedAdmin):
     inlines = [DestinationInline]
 
 
-class ScheduleRangeInline(admin.TabularInline):
+class ScheduleRangeInline(TabularInline):
     model = ScheduleRange
     extra = 0
 
 
-class ScheduleExceptionInline(admin.TabularInline):
+class ScheduleExceptionInline(TabularInline):
     model = ScheduleException
     extra = 0
 
@@ -132,7 +144,7 @@ class IVRAdmin(TenantScopedAdmin):
     inlines = [DestinationInline]
 
 
-class HuntListMemberInline(admin.TabularInline):
+class HuntListMemberInline(TabularInline):
     model = HuntListMember
     extra = 0
     raw_id_fields = ["extension"]
@@ -148,7 +160,7 @@ class HuntListAdmin(TenantScopedAdmin):
     inlines = [HuntListMemberInline, DestinationInline]
 
 
-class QueueMemberInline(admin.TabularInline):
+class QueueMemberInline(TabularInline):
     model = QueueMember
     extra = 0
     raw_id_fields = ["extension", "agent"]

@@ -4,7 +4,7 @@ and each tenant's settings, variables, departments, locations and tags."""
 from django.contrib import admin
 from django.db.models import Count
 
-from pbx.admin import RoleAwareAdmin, TenantScopedAdmin, tenant_ids_of
+from pbx.admin import RoleAwareAdmin, TabularInline, TenantScopedAdmin, tenant_ids_of
 from tenants.models import (
     Department,
     Location,
@@ -19,7 +19,7 @@ from tenants.models import (
 )
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from pbx.admin import TenantScopedAdmin
+from pbx.admin import TabularInline, TenantScopedAdmin
 from webhooks import addresses, delivery
 from webhooks.models import Attempt, Delivery, Webhook
 
@@ -52,7 +52,7 @@ class WebhookAdmin(TenantScopedAdmin):
         return format_html('<a href="{}">deliveries</a>', url)
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(TabularInline):
     model = Attempt
     extra = 0
     can_delete = False

@@ -164,6 +164,10 @@ class UserSerializer(PbxModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        if "role" in attrs and "is_staff" not in attrs:
+            # A platform or tenant administrator works in the admin too: it logs in as
+            # created, unless the caller says otherwise.
+            attrs["is_staff"] = attrs["role"] in roles.STAFF_ROLES
         password = attrs.get("password")
         if password is not None:
             candidate = self.instance or User(

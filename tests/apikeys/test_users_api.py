@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 
 from apikeys import roles
-from tests.factories import UserFactory
+from tests.factories import ExtensionFactory, UserFactory
 
 User = get_user_model()
 
@@ -74,3 +74,46 @@ def test_an_admin_cannot_delete_itself(api, admin_key, platform_admin):
 
 def test_a_tenant_admin_cannot_see_users(api, acme_key):
     assert api(acme_key).get("/api/users/").status_code == 403
+
+
+def create_operator(api, admin_key, role, **extra):
+    response = api(admin_key).post(
+        "/api/users/",
+        {
+            "username": "operator",
+            "password": "a-decent-passphrase",
+            "role": role,
+            "tenants": ["acme"],
+            **extra,
+        },
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_a_tenant_admin_created_through_the_api_logs_into_the_admin_and_sees_its_tenant(
+    api, admin_key, acme, globex, client
+):
+    ExtensionFactory(tenant=acme, name="Acme reception")
+    ExtensionFactory(tenant=globex, name="Globex reception")
+    assert create_operator(api, admin_key, "minor_admin_api")["is_staff"] is True
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "operator", "password": "a-decent-passphrase"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    page = client.get("/admin/extensions/extension/").content.decode()
+    assert "Acme reception" in page and "Globex reception" not in page
+
+
+def test_an_extension_user_created_through_the_api_is_not_staff(api, admin_key, acme):
+    assert create_operator(api, admin_key, "user_api")["is_staff"] is False
+
+
+def test_is_staff_sent_with_the_role_is_kept(api, admin_key, acme):
+    assert create_operator(api, admin_key, "minor_admin_api", is_staff=False)["is_staff"] is False
+
+
+def test_giving_a_user_the_tenant_admin_role_lets_it_into_the_admin(api, admin_key, acme_user):
+    api(admin_key).patch(f"/api/users/{acme_user.pk}/", {"role": "minor_admin_api"})
+    acme_user.refresh_from_db()
+    assert acme_user.is_staff
