@@ -8,6 +8,7 @@ from rest_framework import serializers
 from extensions.api.owners import may_own
 from extensions.models import Device, DeviceLine, Extension, normalize_mac
 from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
+from pbx.api.scope import scope_of
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations
 from pbx.api.viewsets import PbxViewSet
 
@@ -91,7 +92,7 @@ class DeviceSerializer(PbxModelSerializer):
         attrs = super().validate(attrs)
         tenant = attrs.get("tenant") or self.instance.tenant
         user_id = attrs.get("user_id")
-        if user_id is not None and not may_own(user_id, tenant):
+        if user_id is not None and not may_own(user_id, tenant, scope_of(self.context["request"])):
             raise serializers.ValidationError(
                 {"user": [f"User {user_id} does not belong to tenant {tenant.code}."]}
             )

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from extensions.api.owners import may_own
 from extensions.models import CODECS, Extension
 from pbx.api.references import ObjectIdField, check_ids
+from pbx.api.scope import scope_of
 from pbx.api.serializers import DetailUrlField, NumberedSerializer, TenantField
 
 FORWARDS = ("all", "busy", "no_answer", "unavailable")
@@ -158,7 +159,7 @@ class ExtensionSerializer(NumberedSerializer):
                 errors.update(error.detail)
 
         user_id = attrs.get("user_id")
-        if user_id and not may_own(user_id, tenant):
+        if user_id and not may_own(user_id, tenant, scope_of(self.context["request"])):
             errors["user"] = [f"User {user_id} does not belong to tenant {tenant.code}."]
 
         if errors:
