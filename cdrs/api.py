@@ -21,7 +21,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
 from apikeys import roles
@@ -32,6 +32,7 @@ from pbx.api.concurrency import idempotent
 from pbx.api.csv_import import CSVTextParser
 from pbx.api.exceptions import ApiError, MissingTenant, PayloadTooLarge, PermissionDenied
 from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet
+from pbx.api.parsers import JSONParser, parse_json
 from pbx.api.renderers import csv_download
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
 from pbx.api.viewsets import PbxViewSet
@@ -284,8 +285,10 @@ class CallRecordViewSet(PbxViewSet):
     def freeswitch(self, request):
         body = request.data
         if not isinstance(body, dict) or ("variables" not in body and "cdr" in body):
-            # A form post: the document is the `cdr` field's text.
+            # A form post: the document is the `cdr` field's text, JSON like a raw body.
             body = body.get("cdr", "") if hasattr(body, "get") else ""
+            if isinstance(body, str) and body.strip():
+                body = parse_json(body)
         return self._ingest([body], formats.read_freeswitch_json, by="index")
 
     @extend_schema(
