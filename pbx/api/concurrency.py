@@ -22,6 +22,10 @@ from rest_framework.response import Response
 from pbx.api.exceptions import ApiError, IdempotencyKeyReused, PreconditionFailed
 from pbx.models import IdempotencyKey
 
+# The status of a claim whose work has not committed yet (never seen by another request:
+# the claim and the answer commit together).
+PENDING = 0
+
 
 def etag_of(data):
     body = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
@@ -89,11 +93,6 @@ def idempotent(request, do_work):
             claim.save(update_fields=["status_code", "response_body"])
             return response
     return _replay(IdempotencyKey.objects.get(owner=owner, key=key), request_hash)
-
-
-# The status of a claim whose work has not committed yet (never seen by another request:
-# the claim and the answer commit together).
-PENDING = 0
 
 
 def _replay(previous, request_hash):
