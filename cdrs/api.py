@@ -21,7 +21,6 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from apikeys import roles
@@ -32,6 +31,7 @@ from cdrs.timeline import timeline
 from pbx.api.concurrency import idempotent
 from pbx.api.exceptions import ApiError, InvalidJson, MissingTenant, PayloadTooLarge, PermissionDenied
 from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet
+from pbx.api.parsers import JSONParser
 from pbx.api.renderers import csv_download
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
 from pbx.api.viewsets import PbxViewSet

@@ -22,12 +22,14 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from django.utils.dateparse import parse_datetime
+from rest_framework.exceptions import ParseError
+
+from pbx.api.parsers import parse_json
 
 ANSWERED, NO_ANSWER, BUSY, FAILED, CONGESTION = "ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"
 DISPOSITIONS = (ANSWERED, NO_ANSWER, BUSY, FAILED, CONGESTION)
@@ -284,9 +286,9 @@ def read_freeswitch_json(body):
     """One mod_json_cdr document (a dict, or its JSON text) as a SwitchRecord."""
     if isinstance(body, str | bytes):
         try:
-            body = json.loads(decode_text(body) if isinstance(body, bytes) else body)
-        except (ValueError, RecursionError) as error:
-            raise RecordError(f"is not JSON ({error}).", code="invalid_json") from None
+            body = parse_json(decode_text(body) if isinstance(body, bytes) else body)
+        except ParseError as error:
+            raise RecordError(f"is not JSON ({error.detail}).", code="invalid_json") from None
     if not isinstance(body, dict) or not isinstance(body.get("variables"), dict):
         raise RecordError("has no `variables` object; is it a mod_json_cdr document?")
     variables = {key: _decoded(value) for key, value in body["variables"].items()}

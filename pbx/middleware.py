@@ -7,6 +7,9 @@
   PBX_MAX_BODY_BYTES refused with 413, NUL characters in the URL refused with 400 (the
   databases cannot store them), and an unexpected error answered with the JSON envelope
   and the request id instead of an HTML page.
+- Under /api/: `Cache-Control: private, no-store` on every answer. Bodies carry tenants'
+  data and, for a platform admin, secrets (SIP passwords, voicemail PINs); a voicemail
+  download is private too. No shared proxy or browser cache may keep any of them.
 """
 
 import logging
@@ -34,6 +37,8 @@ CORS_HEADERS = {
     "RateLimit-Remaining, RateLimit-Reset, Content-Disposition",
     "Access-Control-Max-Age": "86400",
 }
+
+API_CACHE_CONTROL = "private, no-store"
 
 
 def is_api(request):
@@ -72,6 +77,7 @@ class ApiGuardMiddleware:
         response = self.guard(request) or self.get_response(request)
         for header, value in CORS_HEADERS.items():
             response[header] = value
+        response["Cache-Control"] = API_CACHE_CONTROL
         return response
 
     def guard(self, request):

@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from campaigns.models import Campaign, CampaignNumber, DoNotCall
@@ -19,6 +18,7 @@ from pbx.api import tags
 from pbx.api.csv_import import CSVTextParser, read_objects, read_rows
 from pbx.api.exceptions import ApiError
 from pbx.api.filters import NUMBER_LOOKUPS, STRING_LOOKUPS, TIME_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
+from pbx.api.parsers import JSONParser
 from pbx.api.references import ObjectIdField, check_ids
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations
 from pbx.api.tags import TagsField

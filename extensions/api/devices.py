@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from extensions.api.owners import may_own
 from extensions.models import Device, DeviceLine, Extension, normalize_mac
+from pbx.api.children import ItemsField
 from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
 from pbx.api.scope import scope_of
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations
@@ -49,9 +50,9 @@ class DeviceSerializer(PbxModelSerializer):
     url = DetailUrlField(view_name="device-detail")
     tenant = TenantField()
     mac_address = MacAddressField(help_text="Any notation: 00:11:22:AA:BB:CC, 001122aabbcc ...")
-    lines = DeviceLineSerializer(many=True, required=False)
-    button_layout = ButtonSerializer(many=True, required=False)
-    phonebooks = PhonebookSerializer(many=True, required=False)
+    lines = ItemsField(DeviceLineSerializer())
+    button_layout = ItemsField(ButtonSerializer())
+    phonebooks = ItemsField(PhonebookSerializer())
     user = serializers.IntegerField(
         source="user_id",
         required=False,

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from rest_framework import serializers
 
 from extensions.models import Contact, Extension, FollowMe, FollowMeEntry, WebCallWidget
+from pbx.api.children import ItemsField
 from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations, apply_aliases
 from pbx.api.viewsets import PbxViewSet
@@ -27,7 +28,7 @@ class ContactSerializer(PbxModelSerializer):
 
     url = DetailUrlField(view_name="contact-detail")
     tenant = TenantField()
-    numbers = ContactNumberSerializer(many=True, required=False)
+    numbers = ItemsField(ContactNumberSerializer())
     department = serializers.IntegerField(
         source="department_id", required=False, allow_null=True, min_value=1
     )
@@ -116,6 +117,7 @@ class FollowMeEntrySerializer(serializers.Serializer):
         "follow_me_delay": "delay",
         "follow_me_timeout": "ring_time",
     }
+    input_names = (*aliases, "follow_me_order")
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -136,7 +138,7 @@ class FollowMeSerializer(PbxModelSerializer):
     url = DetailUrlField(view_name="followme-detail")
     tenant = TenantField()
     extension = serializers.IntegerField(source="extension_id", min_value=1)
-    entries = FollowMeEntrySerializer(many=True, required=False)
+    entries = ItemsField(FollowMeEntrySerializer())
 
     class Meta:
         model = FollowMe

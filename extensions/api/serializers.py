@@ -149,6 +149,9 @@ class ExtensionSerializer(NumberedSerializer):
             if extension is not None:
                 taken = taken.exclude(pk=extension.pk)
             if holder := taken.first():
+                # A twin creating the same number may have committed since the number was
+                # checked: then the clash is the number's (409), whatever the timing.
+                self.check_number_free(attrs)
                 errors["sip_username"] = [f"SIP username {username} is used by extension {holder.number}."]
 
         if attrs.get("routing_profile_id") is not None:

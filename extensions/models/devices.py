@@ -46,6 +46,14 @@ class Device(TenantOwnedModel):
     def __str__(self):
         return f"{self.name} ({self.mac_address})"
 
+    def clean(self):
+        super().clean()
+        # The admin stores only keys and phonebooks the API would accept.
+        from extensions.api.devices import ButtonSerializer, PhonebookSerializer
+        from pbx.api.children import clean_items
+
+        clean_items(self, button_layout=ButtonSerializer, phonebooks=PhonebookSerializer)
+
 
 class DeviceLine(models.Model):
     """A line key of a device, registered as one of the tenant's extensions."""

@@ -33,6 +33,14 @@ class Contact(TenantOwnedModel):
     def __str__(self):
         return self.shown_name or "contact"
 
+    def clean(self):
+        super().clean()
+        # The admin stores only numbers the API would accept (a bad one broke every read).
+        from extensions.api.directory import ContactNumberSerializer
+        from pbx.api.children import clean_items
+
+        clean_items(self, numbers=ContactNumberSerializer)
+
     @property
     def shown_name(self):
         """The directory's name for the contact: the display name, else first and last

@@ -201,7 +201,6 @@ def serve_audio(request, obj):
         response["Content-Length"] = str(len(chunk))
     response["Accept-Ranges"] = "bytes"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-cache"
     return response
 
 

@@ -1,39 +1,135 @@
-"""Ordered rows of a child model written inside their parent: a route's dial patterns, a
-schedule's time ranges, a queue's members. The parent's body carries them as a list of
-objects; sending the list replaces them all (PUT also when left out), in the parent's
-transaction, and the change log shows them in the parent's snapshots.
+"""Lists of objects inside a resource: a contact's numbers, a phone's keys (kept as JSON),
+a route's dial patterns, a schedule's time ranges, a queue's members (kept as rows of a
+child model). The parent's body carries them as a list of objects; sending the list
+replaces them all (PUT also when left out), in the parent's transaction, and the change
+log shows them in the parent's snapshots.
 
     class OutboundRouteSerializer(WithChildRowsSerializer, PbxModelSerializer):
         patterns = ChildRowsField(DialPatternSerializer(), related_name="patterns")
 
-The child serializer is a plain ModelSerializer of the child model, without the parent
-and position fields (position is the index in the list). Lists read the prefetched rows,
-so a page costs one query per child field whatever its size.
+    class ContactSerializer(PbxModelSerializer):
+        numbers = ItemsField(ContactNumberSerializer())
+
+Each item is validated on its own as a whole object, whatever the write method: a PATCH
+replaces the list, so its items are new objects, never partial ones (DRF would otherwise
+skip the items' required fields and defaults under PATCH, and store `[{}]`). A key the
+item does not know answers 400 naming the accepted ones. Reading never fails on a stored
+item, whatever it holds.
+
+The child serializer is a plain (Model)Serializer of one item, without the parent and
+position fields (position is the index in the list); `input_names` on it lists the other
+keys it understands (aliases it renames itself). Lists read the prefetched rows, so a page
+costs one query per child field whatever its size.
 """
 
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from pbx.api.serializers import _relations
 
 
-class ChildRowsField(serializers.ListField):
+class ItemsField(serializers.ListField):
+    """A list of objects, each validated by `child` (a Serializer) as a whole object."""
+
+    def __init__(self, child, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(child=child, **kwargs)
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        return value.all() if hasattr(value, "all") else value  # rows of a related manager
+
+    def to_representation(self, items):
+        return [self._represent(item) for item in items or ()]
+
+    def _represent(self, item):
+        try:
+            return self.child.to_representation(item)
+        except (KeyError, AttributeError, TypeError, ValueError):
+            # A JSON item stored before its shape was checked: show what it holds.
+            if not isinstance(item, Mapping):
+                return item
+            return {f.field_name: item[f.source] for f in self.child._readable_fields if f.source in item}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            raise serializers.ValidationError(f"Send a list of {self.field_name or 'items'}, even of one.")
+        return super().to_internal_value(data)
+
+    def run_child_validation(self, data):
+        result, errors = [], {}
+        for index, item in enumerate(data):
+            try:
+                result.append(self.validate_item(item))
+            except serializers.ValidationError as error:
+                errors[index] = error.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        return result
+
+    def accepted_names(self):
+        """The keys an item may carry: the child's fields and the other names it knows."""
+        return [*self.child.fields, *getattr(self.child, "input_names", ())]
+
+    def validate_item(self, item):
+        """One item, validated by a fresh copy of the child that belongs to no partial
+        update: required fields are required and defaults apply on every write method."""
+        if not isinstance(self.child, serializers.BaseSerializer):
+            return self.child.run_validation(item)  # a list of plain values (ids)
+        if isinstance(item, Mapping):
+            accepted = self.accepted_names()
+            unknown = sorted(str(key) for key in item if key not in accepted)
+            if unknown:
+                writable = ", ".join(name for name, f in self.child.fields.items() if not f.read_only)
+                raise serializers.ValidationError(
+                    {key: [f"Unknown field. Accepted: {writable}."] for key in unknown}
+                )
+        child = type(self.child)(*self.child._args, **{**self.child._kwargs, "context": self.context})
+        return child.run_validation(item)
+
+
+def clean_items(instance, **children):
+    """For a model's clean(): check JSON lists of objects (`numbers=ContactNumberSerializer`)
+    the way the API does, so that the admin never stores what the API would refuse, and
+    store them as the API would (defaults filled in)."""
+    errors = {}
+    for name, child_class in children.items():
+        field = ItemsField(child_class())
+        field.bind(name, serializers.Serializer())
+        try:
+            items = field.run_validation(getattr(instance, name))
+        except serializers.ValidationError as error:
+            errors[name] = _messages(error.detail)
+        else:
+            setattr(instance, name, [dict(item) for item in items])
+    if errors:
+        raise DjangoValidationError(errors)
+
+
+def _messages(detail, where=""):
+    """DRF's nested error detail as flat lines: `item 1: number: This field is required.`"""
+    if isinstance(detail, Mapping):
+        lines = []
+        for key, value in detail.items():
+            label = f"item {key + 1}" if isinstance(key, int) else str(key)
+            lines += _messages(value, f"{where}{label}: ")
+        return lines
+    if isinstance(detail, list):
+        return [line for value in detail for line in _messages(value, where)]
+    return [f"{where}{detail}"]
+
+
+class ChildRowsField(ItemsField):
     """The rows of `related_name` on the parent, in order, through `child`."""
 
     def __init__(self, child, *, related_name, **kwargs):
-        kwargs.setdefault("required", False)
         self.related_name = related_name
         super().__init__(child=child, **kwargs)
 
     def get_attribute(self, instance):
         return list(getattr(instance, self.related_name).all()) if instance.pk else []
-
-    def to_representation(self, rows):
-        return [self.child.to_representation(row) for row in rows]
-
-    def to_internal_value(self, data):
-        if not isinstance(data, list):
-            raise serializers.ValidationError(f"Send a list of {self.field_name}, even of one.")
-        return super().to_internal_value(data)
 
 
 class WithChildRowsSerializer(serializers.ModelSerializer):

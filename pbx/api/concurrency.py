@@ -1,7 +1,8 @@
 """Safe retries and concurrent edits (docs/api.md).
 
 - `Idempotency-Key` on POST: the first answer (status and body) is stored in the same
-  transaction as the work and replayed to a retry with the same key and body; the same
+  transaction as the work and replayed to a retry with the same key and body, also to
+  retries sent while the first is still running (they wait for its answer); the same
   key with another body is `409 idempotency_key_reused`. A request that fails stores
   nothing, so it can be retried.
 - `ETag` on detail responses (a digest of the representation the caller sees);
@@ -20,6 +21,10 @@ from rest_framework.response import Response
 
 from pbx.api.exceptions import ApiError, IdempotencyKeyReused, PreconditionFailed
 from pbx.models import IdempotencyKey
+
+# The status of a claim whose work has not committed yet (never seen by another request:
+# the claim and the answer commit together).
+PENDING = 0
 
 
 def etag_of(data):
@@ -56,7 +61,13 @@ def _request_hash(request):
 
 
 def idempotent(request, do_work):
-    """Run `do_work()` (which returns a Response) at most once per Idempotency-Key."""
+    """Run `do_work()` (which returns a Response) at most once per Idempotency-Key.
+
+    The key is claimed before the work, in the work's transaction: a row of its own under
+    a unique constraint. A concurrent twin's claim waits on that row until the first
+    request commits (then it replays the stored answer) or rolls back (then it does the
+    work itself, as a retry of a failed request would). However retries interleave, each
+    gets the first answer; none reaches the work to collide with it."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return do_work()
@@ -65,28 +76,23 @@ def idempotent(request, do_work):
     owner, request_hash = _owner(request), _request_hash(request)
     expired = timezone.now() - timedelta(hours=settings.PBX_IDEMPOTENCY_HOURS)
     IdempotencyKey.objects.filter(owner=owner, created_at__lt=expired).delete()
-    raced = False
+    previous = IdempotencyKey.objects.filter(owner=owner, key=key).first()
+    if previous is not None:
+        return _replay(previous, request_hash)
     with transaction.atomic():
-        previous = IdempotencyKey.objects.filter(owner=owner, key=key).first()
-        if previous is not None:
-            return _replay(previous, request_hash)
-        response = do_work()
         try:
             with transaction.atomic():
-                IdempotencyKey.objects.create(
-                    owner=owner,
-                    key=key,
-                    request_hash=request_hash,
-                    status_code=response.status_code,
-                    response_body=response.data,
+                claim = IdempotencyKey.objects.create(
+                    owner=owner, key=key, request_hash=request_hash, status_code=PENDING
                 )
         except IntegrityError:
-            # A concurrent twin with the same key committed first: undo this one's work.
-            transaction.set_rollback(True)
-            raced = True
-    if raced:
-        return _replay(IdempotencyKey.objects.get(owner=owner, key=key), request_hash)
-    return response
+            claim = None  # a twin committed its answer while this one waited on the claim
+        if claim is not None:
+            response = do_work()
+            claim.status_code, claim.response_body = response.status_code, response.data
+            claim.save(update_fields=["status_code", "response_body"])
+            return response
+    return _replay(IdempotencyKey.objects.get(owner=owner, key=key), request_hash)
 
 
 def _replay(previous, request_hash):

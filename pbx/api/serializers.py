@@ -374,6 +374,13 @@ class NumberedSerializer(PbxModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        self.check_number_free(attrs)
+        return attrs
+
+    def check_number_free(self, attrs):
+        """409 number_in_use when the object's number is held by another. A subclass that
+        finds another clash that a concurrent create of the same number explains calls it
+        again, so that the answer does not depend on which check saw the twin first."""
         number = attrs.get("number", getattr(self.instance, "number", None))
         tenant = attrs.get("tenant") or getattr(self.instance, "tenant", None)
         if number and tenant is not None:
@@ -382,7 +389,6 @@ class NumberedSerializer(PbxModelSerializer):
                 raise NumberInUse(
                     f"Number {number} is already used by {holder.label}.", holder=holder.as_holder()
                 )
-        return attrs
 
 
 class UpperCaseCharField(serializers.CharField):

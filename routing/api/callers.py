@@ -65,6 +65,7 @@ class HuntListMemberSerializer(serializers.ModelSerializer):
     `{"number": "100"}`), with `delay` and `ring_time` in seconds."""
 
     extension = ExtensionIdField(required=False, allow_null=True, source="extension_id")
+    input_names = ("destination_timeout", "destination_delay")  # FusionPBX's names
 
     class Meta:
         model = HuntListMember
@@ -251,6 +252,7 @@ class QueueMemberSerializer(serializers.ModelSerializer):
     extension = ExtensionIdField(required=False, allow_null=True, source="extension_id")
     agent = ObjectIdField(required=False, allow_null=True, source="agent_id")
     paused = serializers.BooleanField(required=False)
+    input_names = ("membername", "member_device")  # Asterisk's realtime queue_member columns
 
     class Meta:
         model = QueueMember

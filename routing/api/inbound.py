@@ -266,6 +266,7 @@ class ScheduleRangeSerializer(serializers.ModelSerializer):
     """A weekly range: `{"days": ["mon", "tue"], "start": "09:00", "end": "18:00"}`."""
 
     days = serializers.ListField(child=serializers.ChoiceField(choices=WEEKDAYS), allow_empty=False)
+    input_names = ("start_time", "end_time", "weekday", "day")
 
     class Meta:
         model = ScheduleRange
@@ -295,6 +296,8 @@ class ScheduleRangeSerializer(serializers.ModelSerializer):
 
 class ScheduleExceptionSerializer(serializers.ModelSerializer):
     """A dated exception: `{"name": "Christmas", "start_date": "2026-12-25"}` closes all day."""
+
+    input_names = ("date", "start_time", "end_time")
 
     class Meta:
         model = ScheduleException
