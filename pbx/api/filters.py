@@ -48,6 +48,27 @@ class IdInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     """`?id=1,2,3`."""
 
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds: past it, no row can match
+
+
+class ReferenceFilter(django_filters.NumberFilter):
+    """`?extension=12`: rows pointing at the object with this id, for every foreign key.
+
+    django-filter's default (a model choice) checks that the id exists among *all* rows of
+    the related table, so an id of another tenant's object answered with an empty list
+    where an unknown id answered 400 -- a way to probe which ids exist. This filter only
+    compares ids: the list is already limited to the caller's reach, so another tenant's
+    id and an id that does not exist both match nothing (200, empty list).
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 class TagFilter(django_filters.Filter):
     """`?tag=vip` (repeatable: `?tag=vip&tag=lobby` keeps rows carrying both)."""
 
@@ -78,6 +99,13 @@ class PbxFilterSet(django_filters.rest_framework.FilterSet):
     FILTER_DEFAULTS = {
         **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
         models.BooleanField: {"filter_class": StrictBooleanFilter},
+        # Ids, never a lookup among every tenant's rows (see ReferenceFilter).
+        models.ForeignKey: {"filter_class": ReferenceFilter},
+        models.OneToOneField: {"filter_class": ReferenceFilter},
+        models.ManyToManyField: {"filter_class": ReferenceFilter},
+        models.OneToOneRel: {"filter_class": ReferenceFilter},
+        models.ManyToOneRel: {"filter_class": ReferenceFilter},
+        models.ManyToManyRel: {"filter_class": ReferenceFilter},
     }
 
     id = IdInFilter(field_name="id", lookup_expr="in", label="ids, comma-separated")
