@@ -34,6 +34,7 @@ from pbx.api.exceptions import ApiError, MissingTenant, PayloadTooLarge, Permiss
 from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet
 from pbx.api.renderers import csv_download
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
+from pbx.api.strict import refuse_unknown_fields
 from pbx.api.viewsets import PbxViewSet
 from tenants.models import Tenant
 
@@ -158,6 +159,7 @@ class CallRecordViewSet(PbxViewSet):
     http_method_names = ["get", "head", "post", "options"]
     csv_streams_all_rows = True  # ?format=csv is the export: every matching row
     csv_line_end = export.LINE_END
+    query_parameters = ("nojson",)  # seed 004: leave the switch's payload out
     search_fields = []
     ordering_fields = []
 
@@ -183,7 +185,7 @@ class CallRecordViewSet(PbxViewSet):
         responses={(200, "text/csv"): OpenApiTypes.STR},
         description="Seed 004's `download/`: the CSV export of `?format=csv`, with the list's filters.",
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], list_query=True, query_parameters=["nojson"])
     def download(self, request):
         return self.list_csv(request)
 
@@ -214,7 +216,12 @@ class CallRecordViewSet(PbxViewSet):
         ],
         responses={200: STATS},
     )
-    @action(detail=False, methods=["get"])
+    @action(
+        detail=False,
+        methods=["get"],
+        list_query=True,
+        query_parameters=["group_by", "timezone", "cdr_extn", "cdr_hours", "cdr_scope"],
+    )
     def stats(self, request):
         """Calls, answered, missed, answer-seizure ratio, ring and talk times and their
         distribution, for the calls the list's filters select."""
@@ -258,6 +265,9 @@ class CallRecordViewSet(PbxViewSet):
         if isinstance(body, list):
             return self._ingest(body, formats.read_json_record, by="index")
         self.check_ingest_role()
+        # One record is a resource body like any other: a misspelt field is unknown_field.
+        # (In an array, each bad record is reported and the good ones stored.)
+        refuse_unknown_fields(body, formats.JSON_FIELDS | set(formats.JSON_ALIASES))
         try:
             record = formats.read_json_record(body)
         except formats.RecordError as error:
@@ -280,7 +290,10 @@ class CallRecordViewSet(PbxViewSet):
         responses={200: INGEST_RESULT},
         description="What FreeSWITCH's mod_json_cdr posts: raw JSON, or a form field `cdr`.",
     )
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, FormParser])
+    # mod_json_cdr posts to the configured URL with `?uuid=` appended.
+    @action(
+        detail=False, methods=["post"], parser_classes=[JSONParser, FormParser], query_parameters=["uuid"]
+    )
     def freeswitch(self, request):
         body = request.data
         if not isinstance(body, dict) or ("variables" not in body and "cdr" in body):
@@ -297,7 +310,12 @@ class CallRecordViewSet(PbxViewSet):
         description='The lines of Asterisk\'s Master.csv, as the body or as `{"csv": ...}`; '
         "rejected rows are reported by line.",
     )
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, CSVTextParser])
+    @action(
+        detail=False,
+        methods=["post"],
+        parser_classes=[JSONParser, CSVTextParser],
+        query_parameters=["timezone"],
+    )
     def asterisk(self, request):
         body = request.data
         text = body.get("csv") if isinstance(body, dict) else body

@@ -74,6 +74,16 @@ class InvalidDestination(ApiError):
     default_detail = "A destination is invalid: see fields.destinations."
 
 
+class UnknownField(ApiError):
+    status_code, default_code = 400, "unknown_field"
+    default_detail = "The body names a field this resource does not have."
+
+
+class UnknownParameter(ApiError):
+    status_code, default_code = 400, "unknown_parameter"
+    default_detail = "The query names a parameter this route does not take."
+
+
 class MissingTenant(ApiError):
     status_code, default_code = 400, "missing_tenant"
     default_detail = (

@@ -14,6 +14,7 @@ from django_filters.widgets import QueryArrayWidget
 from rest_framework import filters
 
 from pbx.api import tags
+from pbx.api.exceptions import UnknownField
 
 STRING_LOOKUPS = ["exact", "iexact", "startswith", "istartswith", "contains", "icontains"]
 NUMBER_LOOKUPS = ["exact", "gt", "gte", "lt", "lte"]
@@ -119,6 +120,21 @@ class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
     """django-filter, skipped when the query names none of the resource's filters:
     building a filter form with dozens of lookups costs milliseconds on every list."""
 
+    def query_parameters(self, view):
+        """The query parameters the resource's filters read (pbx.api.strict): each filter's
+        name, or its suffixed names for a range (`created_at_after`, `created_at_before`)."""
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is None:
+            return set()
+        names = set()
+        for name, declared in filterset_class.base_filters.items():
+            suffixes = getattr(declared.field_class.widget, "suffixes", None)
+            if suffixes:
+                names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
+            else:
+                names.add(name)
+        return names
+
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
@@ -130,8 +146,27 @@ class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
 
 
 class SearchFilter(filters.SearchFilter):
-    """`?search=` over the viewset's `search_fields`."""
+    """`?search=` over the viewset's `search_fields` (no such parameter without them)."""
+
+    def query_parameters(self, view):
+        return {self.search_param} if getattr(view, "search_fields", None) else set()
 
 
 class OrderingFilter(filters.OrderingFilter):
-    """`?ordering=field,-other` over the viewset's `ordering_fields`."""
+    """`?ordering=field,-other` over the viewset's `ordering_fields`; a name that is not one
+    of them answers 400 unknown_field (DRF would drop it and return another order)."""
+
+    def query_parameters(self, view):
+        return set() if getattr(view, "ordering_fields", None) == [] else {self.ordering_param}
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
+        unknown = sorted({term.lstrip("-") for term in fields} - valid)
+        if unknown:
+            raise UnknownField(
+                f"ordering={','.join(fields)}: cannot order by {', '.join(unknown)}; "
+                f"order by {', '.join(sorted(valid))} (a leading - for descending).",
+                fields={"ordering": [f"Unknown field {name!r}." for name in unknown]},
+                accepted=sorted(valid),
+            )
+        return super().remove_invalid_fields(queryset, fields, view, request)

@@ -33,6 +33,7 @@ from pbx.api.exceptions import (
 from pbx.api.renderers import CSVRenderer, stream_csv
 from pbx.api.scope import scope_of
 from pbx.api.serializers import apply_aliases
+from pbx.api.strict import StrictQueryMixin, refuse_unknown_fields
 from pbx.models import NumberInUseError
 from tenants.models import Tenant
 
@@ -50,8 +51,8 @@ def every_row(queryset, chunk_size=2000):
         yield from queryset.iterator(chunk_size=chunk_size)
 
 
-class PbxViewSet(viewsets.ModelViewSet):
-    """Base of every resource: scope, role limits, atomic and bulk writes, CSV."""
+class PbxViewSet(StrictQueryMixin, viewsets.ModelViewSet):
+    """Base of every resource: scope, role limits, atomic and bulk writes, CSV, strict input."""
 
     lookup_value_regex = ID_REGEX
     # The tenant foreign key of the model; None for platform objects that have no tenant.
@@ -69,6 +70,11 @@ class PbxViewSet(viewsets.ModelViewSet):
     csv_streams_all_rows = False
     # RFC 4180's line end; CDRs end lines as PostgreSQL's COPY does, whichever path serves.
     csv_line_end = "\r\n"
+    # Query parameters beyond the kernel's (pbx.api.strict); an extra action names its own
+    # with @action(query_parameters=[...]), and one that reads the list's filters, pages
+    # and `fields=` (a CSV download, statistics) says @action(list_query=True).
+    query_parameters = ()
+    list_query = False
 
     @cached_property
     def scope(self):
@@ -80,6 +86,44 @@ class PbxViewSet(viewsets.ModelViewSet):
         changelog.set_context(
             actor=request.user, api_key_prefix=getattr(request.auth, "prefix", ""), source="api"
         )
+
+    # --- strict input ---------------------------------------------------------------------
+
+    def accepted_query_parameters(self):
+        """The query parameters this request's route takes: the kernel's, the tenant, the
+        list's filters, pages and columns on lists, `fields=` on a read, `force` on a
+        delete that destinations may block, and what the view or action declares."""
+        names = set(super().accepted_query_parameters())
+        if self.tenant_field is not None:
+            names.add("tenant")
+        method = self.request.method
+        if self.action == "list" or self.list_query:
+            names |= self.list_query_parameters()
+        elif method in ("GET", "HEAD") and self.action in ("retrieve", "by_number"):
+            names.add("fields")
+        if method == "DELETE" and destinations.is_target(self.queryset.model):
+            names.add("force")
+        return names
+
+    def list_query_parameters(self):
+        names = {"fields"}
+        paginator = self.paginator
+        for attribute in ("page_query_param", "page_size_query_param", "cursor_query_param"):
+            if getattr(paginator, attribute, None):
+                names.add(getattr(paginator, attribute))
+        for backend in self.filter_backends:
+            reads = getattr(backend(), "query_parameters", None)
+            if reads is not None:
+                names |= reads(self)
+        return names
+
+    def refuse_unknown_fields(self, data, instance=None, index=None):
+        """400 unknown_field when the body object names a field the resource does not have.
+        What a GET shows (id, url, history ...) is known, so an object read, edited and
+        PUT back is accepted; aliases and destination shorthands are known too."""
+        serializer = self.get_serializer(instance)
+        accepted = getattr(serializer, "accepted_fields", lambda: set(serializer.fields))()
+        refuse_unknown_fields(data, accepted | {"id"}, index=index)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -219,6 +263,7 @@ class PbxViewSet(viewsets.ModelViewSet):
     def _create(self, request, *args, **kwargs):
         if isinstance(request.data, list):
             return self.bulk_create(request)
+        self.refuse_unknown_fields(request.data)
         self.check_role_write(None, request.data)
         return super().create(request, *args, **kwargs)
 
@@ -236,6 +281,7 @@ class PbxViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         instance = self.get_object_for_write()
+        self.refuse_unknown_fields(request.data, instance)
         self.check_role_write(instance, request.data)
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -344,6 +390,8 @@ class PbxViewSet(viewsets.ModelViewSet):
     def bulk_create(self, request):
         """POST an array: all objects are created, or none."""
         items = self._bulk_items(request, need_id=False)
+        for i, item in enumerate(items):
+            self.refuse_unknown_fields(item, index=i)
         for item in items:
             self.check_role_write(None, item)
         serializers = [self.get_serializer(data=item) for item in items]
@@ -356,6 +404,8 @@ class PbxViewSet(viewsets.ModelViewSet):
     def bulk_update(self, request, *args, **kwargs):
         """PATCH an array of objects with their ids: all are updated, or none."""
         pairs = self._bulk_items(request, need_id=True)
+        for i, (instance, item) in enumerate(pairs):
+            self.refuse_unknown_fields(item, instance, index=i)
         for instance, item in pairs:
             self.check_role_write(instance, {k: v for k, v in item.items() if k != "id"})
         serializers = [
