@@ -159,7 +159,9 @@ class CallRecordViewSet(PbxViewSet):
     http_method_names = ["get", "head", "post", "options"]
     csv_streams_all_rows = True  # ?format=csv is the export: every matching row
     csv_line_end = export.LINE_END
-    query_parameters = ("nojson",)  # seed 004: leave the switch's payload out
+    # DjangoPBX's xmlcdrs flags: `nojson` leaves the switch's payload out; `noxml` has
+    # nothing to leave out here (no XML is stored) and is taken so its scripts keep working.
+    query_parameters = ("nojson", "noxml")
     search_fields = []
     ordering_fields = []
 
@@ -185,7 +187,7 @@ class CallRecordViewSet(PbxViewSet):
         responses={(200, "text/csv"): OpenApiTypes.STR},
         description="Seed 004's `download/`: the CSV export of `?format=csv`, with the list's filters.",
     )
-    @action(detail=False, methods=["get"], list_query=True, query_parameters=["nojson"])
+    @action(detail=False, methods=["get"], list_query=True, query_parameters=["nojson", "noxml"])
     def download(self, request):
         return self.list_csv(request)
 

@@ -78,6 +78,10 @@ class UnknownField(ApiError):
     status_code, default_code = 400, "unknown_field"
     default_detail = "The body names a field this resource does not have."
 
+    def at_index(self, index):
+        """The same error about the element `index` of a bulk array."""
+        return UnknownField(f"Element {index}: {self.detail}", fields=self.fields, index=index, **self.extra)
+
 
 class UnknownParameter(ApiError):
     status_code, default_code = 400, "unknown_parameter"

@@ -31,7 +31,7 @@ from pbx.api import tags
 from pbx.api.destinations import DestinationsField, ReferencedByField
 from pbx.api.exceptions import Conflict, InvalidDestination, NumberInUse
 from pbx.api.scope import scope_of
-from pbx.api.strict import refuse_unknown_fields
+from pbx.api.strict import OTHER_SYSTEMS_TENANT_FIELDS, refuse_unknown_fields
 from pbx.models import DialplanNumber
 
 _MISSING = object()
@@ -238,6 +238,11 @@ class PbxModelSerializer(serializers.ModelSerializer):
 
     def to_internal_value(self, data):
         if self._is_root and isinstance(data, Mapping):
+            # After a subclass has translated other systems' payloads (it calls this last).
+            if any(name in data for name in OTHER_SYSTEMS_TENANT_FIELDS):
+                data = data.copy()  # a form's QueryDict stays one, with its lists
+                for name in OTHER_SYSTEMS_TENANT_FIELDS:
+                    data.pop(name, None)
             refuse_unknown_fields(data, self.accepted_fields() | {"id"})
         aliases = getattr(self.Meta, "aliases", None)
         if aliases and isinstance(data, Mapping):

@@ -1,5 +1,9 @@
 """Strict input: a name the API does not know is an error, never a silent no-op.
 
+Body fields are checked by the kernel's serializer once a resource has translated the
+payloads of other systems (a FusionPBX ring group's `destinations`, a DjangoPBX route's
+`prefix`), so what a resource understands is exactly what it accepts.
+
 A typo in a body field (`do_not_distrub`), a filter (`extension__contains`) or a
 `fields=` column would otherwise be a write that never applies or a filter that returns
 everything. Every route refuses names it does not know with 400 `unknown_field` (body
@@ -19,6 +23,10 @@ from pbx.api.exceptions import UnknownField, UnknownParameter
 KERNEL_QUERY_PARAMETERS = frozenset({"format", "key"})
 # Sent by the browsable API's HTML forms along with the object's fields.
 FORM_CONTROLS = frozenset({"csrfmiddlewaretoken"})
+# FusionPBX (`domain_uuid`) and DjangoPBX (`domain_id`) name the tenant -- their domain --
+# by its UUID in every body. Here the tenant comes from the key, `?tenant=` or `tenant`,
+# so their scripts' bodies are taken and these names set aside.
+OTHER_SYSTEMS_TENANT_FIELDS = frozenset({"domain_uuid", "domain_id"})
 
 
 def _listed(names):
@@ -37,23 +45,19 @@ def refuse_unknown_parameters(params, accepted):
         )
 
 
-def refuse_unknown_fields(data, accepted, index=None, where=""):
+def refuse_unknown_fields(data, accepted, where=""):
     """400 unknown_field naming each key of the body object `data` outside `accepted`
-    (`index`: the object's place in a bulk array; `where`: what names the fields)."""
+    (`where`: what names the fields, when not the body)."""
     if not hasattr(data, "keys"):
         return
     unknown = sorted(set(data.keys()) - set(accepted) - FORM_CONTROLS)
-    if not unknown:
-        return
-    extra = {"index": index} if index is not None else {}
-    at = f"Element {index}: " if index is not None else ""
-    raise UnknownField(
-        f"{at}unknown field{'s' if len(unknown) > 1 else ''}{where} {_listed(unknown)}: "
-        f"the fields are {_listed(accepted)}.",
-        fields={name: ["Unknown field."] for name in unknown},
-        accepted=sorted(accepted),
-        **extra,
-    )
+    if unknown:
+        raise UnknownField(
+            f"Unknown field{'s' if len(unknown) > 1 else ''}{where} {_listed(unknown)}: "
+            f"the fields are {_listed(accepted)}.",
+            fields={name: ["Unknown field."] for name in unknown},
+            accepted=sorted(accepted),
+        )
 
 
 class StrictQueryMixin:
