@@ -194,7 +194,7 @@ class CallRecordViewSet(PbxViewSet):
     # --- one call's events, and statistics of many -------------------------------------
 
     @extend_schema(responses={200: CallEventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def timeline(self, request, pk=None):
         """The call's events, earliest first (seed 004's call timeline)."""
         return Response(CallEventSerializer(timeline(self.get_object()), many=True).data)

@@ -151,6 +151,9 @@ class SearchFilter(filters.SearchFilter):
     def query_parameters(self, view):
         return {self.search_param} if getattr(view, "search_fields", None) else set()
 
+    def get_schema_operation_parameters(self, view):
+        return super().get_schema_operation_parameters(view) if self.query_parameters(view) else []
+
 
 class OrderingFilter(filters.OrderingFilter):
     """`?ordering=field,-other` over the viewset's `ordering_fields`; a name that is not one
@@ -158,6 +161,9 @@ class OrderingFilter(filters.OrderingFilter):
 
     def query_parameters(self, view):
         return set() if getattr(view, "ordering_fields", None) == [] else {self.ordering_param}
+
+    def get_schema_operation_parameters(self, view):
+        return super().get_schema_operation_parameters(view) if self.query_parameters(view) else []
 
     def remove_invalid_fields(self, queryset, fields, view, request):
         valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}

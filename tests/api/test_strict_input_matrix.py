@@ -248,3 +248,35 @@ def test_ordering_by_an_unknown_field_answers_unknown_field(api, acme_key, acme)
     response = api(acme_key).get("/api/extensions/?ordering=-nmuber")
     assert_error(response, 400, "unknown_field")
     assert "number" in response.json()["error"]["accepted"]
+
+
+# --- the schema ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        return Client().get("/api/schema/?format=json").json()
+
+
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(methods=("GET", "POST", "PUT", "PATCH", "DELETE"))
+)
+def test_every_query_parameter_the_schema_documents_is_accepted(
+    schema, api, admin_key, acme, acme_admin, route, method
+):
+    path_item = schema["paths"][route.openapi_path()]
+    documented = {
+        p["name"]
+        for p in path_item[method.lower()].get("parameters", []) + path_item.get("parameters", [])
+        if p["in"] == "query"
+    }
+    obj = make(route, tenant=acme, user=acme_admin) if route.is_resource else None
+    query = {name: "json" if name == "format" else "1" for name in documented}
+    url = route.url_for(obj, query) if route.is_object else route.url(query)
+    response = send(api(admin_key), method, url, None)
+    assert response.status_code != 404, body_text(response)[:300]
+    if response.status_code == 400:
+        assert response.json()["error"]["code"] != "unknown_parameter", response.json()["error"]["message"]
