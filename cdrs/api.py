@@ -34,6 +34,7 @@ from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet
 from pbx.api.parsers import JSONParser
 from pbx.api.renderers import csv_download
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
+from pbx.api.strict import refuse_unknown_fields
 from pbx.api.viewsets import PbxViewSet
 from tenants.models import Tenant
 
@@ -158,6 +159,9 @@ class CallRecordViewSet(PbxViewSet):
     http_method_names = ["get", "head", "post", "options"]
     csv_streams_all_rows = True  # ?format=csv is the export: every matching row
     csv_line_end = export.LINE_END
+    # DjangoPBX's xmlcdrs flags: `nojson` leaves the switch's payload out; `noxml` has
+    # nothing to leave out here (no XML is stored) and is taken so its scripts keep working.
+    query_parameters = ("nojson", "noxml")
     search_fields = []
     ordering_fields = []
 
@@ -183,14 +187,14 @@ class CallRecordViewSet(PbxViewSet):
         responses={(200, "text/csv"): OpenApiTypes.STR},
         description="DjangoPBX's `download/`: the CSV export of `?format=csv`, with the list's filters.",
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], list_query=True, query_parameters=["nojson", "noxml"])
     def download(self, request):
         return self.list_csv(request)
 
     # --- one call's events, and statistics of many -------------------------------------
 
     @extend_schema(responses={200: CallEventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def timeline(self, request, pk=None):
         """The call's events, earliest first (DjangoPBX's call timeline)."""
         return Response(CallEventSerializer(timeline(self.get_object()), many=True).data)
@@ -214,7 +218,12 @@ class CallRecordViewSet(PbxViewSet):
         ],
         responses={200: STATS},
     )
-    @action(detail=False, methods=["get"])
+    @action(
+        detail=False,
+        methods=["get"],
+        list_query=True,
+        query_parameters=["group_by", "timezone", "cdr_extn", "cdr_hours", "cdr_scope"],
+    )
     def stats(self, request):
         """Calls, answered, missed, answer-seizure ratio, ring and talk times and their
         distribution, for the calls the list's filters select."""
@@ -258,6 +267,9 @@ class CallRecordViewSet(PbxViewSet):
         if isinstance(body, list):
             return Response(self._ingest(body, formats.read_json_record, by="index").as_dict())
         self.check_ingest_role()
+        # One record is a resource body like any other: a misspelt field is unknown_field.
+        # (In an array, each bad record is reported and the good ones stored.)
+        refuse_unknown_fields(body, formats.JSON_FIELDS | set(formats.JSON_ALIASES))
         try:
             record = formats.read_json_record(body)
         except formats.RecordError as error:
@@ -280,7 +292,13 @@ class CallRecordViewSet(PbxViewSet):
         responses={200: INGEST_RESULT},
         description="What FreeSWITCH's mod_json_cdr posts: raw JSON, or a form field `cdr`.",
     )
-    @action(detail=False, methods=["post"], parser_classes=[SwitchJSONParser, SwitchFormParser])
+    # mod_json_cdr posts to the configured URL with `?uuid=` appended.
+    @action(
+        detail=False,
+        methods=["post"],
+        parser_classes=[SwitchJSONParser, SwitchFormParser],
+        query_parameters=["uuid"],
+    )
     def freeswitch(self, request):
         body = request.data
         if isinstance(body, dict) and "variables" not in body and "cdr" in body:
@@ -303,7 +321,12 @@ class CallRecordViewSet(PbxViewSet):
         description='The lines of Asterisk\'s Master.csv, as the body or as `{"csv": ...}`; '
         "rejected rows are reported by line.",
     )
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, MasterCsvParser])
+    @action(
+        detail=False,
+        methods=["post"],
+        parser_classes=[JSONParser, MasterCsvParser],
+        query_parameters=["timezone"],
+    )
     def asterisk(self, request):
         body = request.data
         text = body.get("csv") if isinstance(body, dict) else body

@@ -29,6 +29,7 @@ from pbx import changelog
 from pbx.api import tags
 from pbx.api.exceptions import ApiError, Conflict, PermissionDenied
 from pbx.api.permissions import PlatformAdminOnly
+from pbx.api.strict import StrictQueryMixin, refuse_unknown_fields
 from pbx.api.throttling import LoginRateThrottle
 from pbx.api.viewsets import PbxViewSet
 from tenants.models import Membership
@@ -119,6 +120,7 @@ class UserViewSet(PbxViewSet):
     filterset_class = UserFilterSet
     permission_classes = [PlatformAdminOnly]
     tenant_field = None
+    query_parameters = ("tenant",)  # a tenant's users
     search_fields = ["username", "email", "first_name", "last_name"]
     ordering_fields = ["username", "email", "date_joined", "last_login", "id"]
 
@@ -134,7 +136,7 @@ class UserViewSet(PbxViewSet):
         super().delete_object(instance)
 
 
-class LoginView(APIView):
+class LoginView(StrictQueryMixin, APIView):
     """POST /api-auth/login/: exchange a username and password for a login token.
 
     The token is an API key bound to the user, global, full, and expiring after
@@ -151,6 +153,7 @@ class LoginView(APIView):
 
     @extend_schema(request=LoginSerializer, responses={201: LoginTokenSerializer}, auth=[])
     def post(self, request):
+        refuse_unknown_fields(request.data, LoginSerializer().fields)
         credentials = LoginSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
         user = authenticate(request._request, **credentials.validated_data)

@@ -157,6 +157,7 @@ class CampaignNumberViewSet(PbxViewSet):
         detail=False,
         methods=["post"],
         url_path="import",
+        query_parameters=["campaign", "campaign_id", "caid", "dry_run", "on_duplicate"],
         # JSON too: an array of objects keyed by the same columns.
         parser_classes=[CSVTextParser, JSONParser],
         filter_backends=[],

@@ -89,6 +89,20 @@ class InvalidCsv(ApiError):
     default_detail = "The CSV could not be read."
 
 
+class UnknownField(ApiError):
+    status_code, default_code = 400, "unknown_field"
+    default_detail = "The body names a field this resource does not have."
+
+    def at_index(self, index):
+        """The same error about the element `index` of a bulk array."""
+        return UnknownField(f"Element {index}: {self.detail}", fields=self.fields, index=index, **self.extra)
+
+
+class UnknownParameter(ApiError):
+    status_code, default_code = 400, "unknown_parameter"
+    default_detail = "The query names a parameter this route does not take."
+
+
 class MissingTenant(ApiError):
     status_code, default_code = 400, "missing_tenant"
     default_detail = (

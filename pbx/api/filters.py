@@ -14,6 +14,7 @@ from django_filters.widgets import QueryArrayWidget
 from rest_framework import filters
 
 from pbx.api import tags
+from pbx.api.exceptions import UnknownField
 
 STRING_LOOKUPS = ["exact", "iexact", "startswith", "istartswith", "contains", "icontains"]
 NUMBER_LOOKUPS = ["exact", "gt", "gte", "lt", "lte"]
@@ -48,6 +49,27 @@ class IdInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     """`?id=1,2,3`."""
 
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds: past it, no row can match
+
+
+class ReferenceFilter(django_filters.NumberFilter):
+    """`?extension=12`: rows pointing at the object with this id, for every foreign key.
+
+    django-filter's default (a model choice) checks that the id exists among *all* rows of
+    the related table, so an id of another tenant's object answered with an empty list
+    where an unknown id answered 400 -- a way to probe which ids exist. This filter only
+    compares ids: the list is already limited to the caller's reach, so another tenant's
+    id and an id that does not exist both match nothing (200, empty list).
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 class TagFilter(django_filters.Filter):
     """`?tag=vip` (repeatable: `?tag=vip&tag=lobby` keeps rows carrying both)."""
 
@@ -78,6 +100,13 @@ class PbxFilterSet(django_filters.rest_framework.FilterSet):
     FILTER_DEFAULTS = {
         **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
         models.BooleanField: {"filter_class": StrictBooleanFilter},
+        # Ids, never a lookup among every tenant's rows (see ReferenceFilter).
+        models.ForeignKey: {"filter_class": ReferenceFilter},
+        models.OneToOneField: {"filter_class": ReferenceFilter},
+        models.ManyToManyField: {"filter_class": ReferenceFilter},
+        models.OneToOneRel: {"filter_class": ReferenceFilter},
+        models.ManyToOneRel: {"filter_class": ReferenceFilter},
+        models.ManyToManyRel: {"filter_class": ReferenceFilter},
     }
 
     id = IdInFilter(field_name="id", lookup_expr="in", label="ids, comma-separated")
@@ -91,6 +120,21 @@ class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
     """django-filter, skipped when the query names none of the resource's filters:
     building a filter form with dozens of lookups costs milliseconds on every list."""
 
+    def query_parameters(self, view):
+        """The query parameters the resource's filters read (pbx.api.strict): each filter's
+        name, or its suffixed names for a range (`created_at_after`, `created_at_before`)."""
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is None:
+            return set()
+        names = set()
+        for name, declared in filterset_class.base_filters.items():
+            suffixes = getattr(declared.field_class.widget, "suffixes", None)
+            if suffixes:
+                names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
+            else:
+                names.add(name)
+        return names
+
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
@@ -102,8 +146,33 @@ class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
 
 
 class SearchFilter(filters.SearchFilter):
-    """`?search=` over the viewset's `search_fields`."""
+    """`?search=` over the viewset's `search_fields` (no such parameter without them)."""
+
+    def query_parameters(self, view):
+        return {self.search_param} if getattr(view, "search_fields", None) else set()
+
+    def get_schema_operation_parameters(self, view):
+        return super().get_schema_operation_parameters(view) if self.query_parameters(view) else []
 
 
 class OrderingFilter(filters.OrderingFilter):
-    """`?ordering=field,-other` over the viewset's `ordering_fields`."""
+    """`?ordering=field,-other` over the viewset's `ordering_fields`; a name that is not one
+    of them answers 400 unknown_field (DRF would drop it and return another order)."""
+
+    def query_parameters(self, view):
+        return set() if getattr(view, "ordering_fields", None) == [] else {self.ordering_param}
+
+    def get_schema_operation_parameters(self, view):
+        return super().get_schema_operation_parameters(view) if self.query_parameters(view) else []
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
+        unknown = sorted({term.lstrip("-") for term in fields} - valid)
+        if unknown:
+            raise UnknownField(
+                f"ordering={','.join(fields)}: cannot order by {', '.join(unknown)}; "
+                f"order by {', '.join(sorted(valid))} (a leading - for descending).",
+                fields={"ordering": [f"Unknown field {name!r}." for name in unknown]},
+                accepted=sorted(valid),
+            )
+        return super().remove_invalid_fields(queryset, fields, view, request)

@@ -72,6 +72,9 @@ class GlobalObjectsMixin:
     reach), `scope_queryset` (`?global=yes`), `tenant_for_create` (null tenant = global),
     `check_role_write` and `delete_object` (who may write global rows)."""
 
+    def accepted_query_parameters(self):
+        return super().accepted_query_parameters() | {"global"}
+
     def wants_global(self):
         """True when the request says `?global=yes`; 400 on a value that is neither."""
         value = self.request.query_params.get("global", "").lower()

@@ -9,8 +9,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.routers import APIRootView, DefaultRouter, Route
 from rest_framework.schemas.inspectors import DefaultSchema
 
+from pbx.api.strict import StrictQueryMixin
 
-class ApiRootView(APIRootView):
+
+class ApiRootView(StrictQueryMixin, APIRootView):
     """The index of the API: each resource's name and the URL of its list."""
 
     schema = DefaultSchema()  # DRF leaves its root view out of the schema; every route belongs in it

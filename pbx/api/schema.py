@@ -73,6 +73,16 @@ class PbxAutoSchema(AutoSchema):
     def _action(self):
         return getattr(self.view, "action", None)
 
+    def _kernel_takes(self, name):
+        """Whether the route takes this query parameter (pbx.api.strict refuses the rest)."""
+        accepted = getattr(self.view, "accepted_query_parameters", None)
+        return accepted is None or name in accepted()
+
+    def get_filter_backends(self):
+        if self._action() in ("bulk_update", "bulk_destroy"):
+            return []  # a bulk write names its objects by id; the list's filters do not apply
+        return super().get_filter_backends()
+
     def get_operation_id(self):
         if self._action() in ("bulk_update", "bulk_destroy"):
             return "_".join(self._tokenize_path()) + "_" + self._action()
@@ -89,7 +99,7 @@ class PbxAutoSchema(AutoSchema):
                     "or names the tenant of a new object.",
                 )
             )
-        if self.method == "GET":
+        if self.method == "GET" and self._kernel_takes("fields"):
             params.append(
                 OpenApiParameter(
                     "fields",

@@ -31,6 +31,7 @@ from pbx.api import tags
 from pbx.api.destinations import DestinationsField, ReferencedByField
 from pbx.api.exceptions import Conflict, InvalidDestination, NumberInUse
 from pbx.api.scope import scope_of
+from pbx.api.strict import OTHER_SYSTEMS_TENANT_FIELDS, refuse_unknown_fields
 from pbx.models import DialplanNumber
 
 _MISSING = object()
@@ -161,12 +162,36 @@ class PbxModelSerializer(serializers.ModelSerializer):
             if destinations.is_target(self.Meta.model):
                 fields["referenced_by"] = ReferencedByField()
         request = self.context.get("request")
-        if request is not None and request.method in SAFE_METHODS:
+        if request is not None and request.method in SAFE_METHODS and self._is_root:
             wanted = request.query_params.get("fields")
-            if wanted:
-                names = {name.strip() for name in wanted.split(",")}
-                fields = {name: field for name, field in fields.items() if name in names} or fields
+            if wanted is not None:
+                fields = self._chosen_fields(fields, wanted)
         return fields
+
+    def _chosen_fields(self, fields, wanted):
+        """`fields=id,number`: those columns, in the resource's order. An alias names its
+        field (`ex_number`); a name the resource does not have answers 400 unknown_field."""
+        aliases = {
+            alias: name for alias, name in getattr(self.Meta, "aliases", {}).items() if "." not in alias
+        }
+        sent = [name.strip() for name in wanted.split(",") if name.strip()]
+        refuse_unknown_fields(dict.fromkeys(sent), set(fields) | set(aliases), where=" in fields=")
+        names = {aliases.get(name, name) for name in sent}
+        return {name: field for name, field in fields.items() if name in names} or fields
+
+    @property
+    def _is_root(self):
+        """The serializer of the request's objects, not one nested in another."""
+        parent = self.parent
+        return parent is None or (isinstance(parent, serializers.ListSerializer) and parent.parent is None)
+
+    def accepted_fields(self):
+        """The names a body may carry: every field (those a GET shows too, so that an
+        object read and sent back is accepted), the aliases and the destination shorthands."""
+        aliases = {alias.split(".")[0] for alias in getattr(self.Meta, "aliases", {})}
+        owner = destinations.owner_slots(self.Meta.model)
+        shorthands = set(owner.shorthands or ()) if owner is not None else set()
+        return set(self.fields) | aliases | shorthands
 
     @property
     def _in_list(self):
@@ -212,6 +237,13 @@ class PbxModelSerializer(serializers.ModelSerializer):
         return data
 
     def to_internal_value(self, data):
+        if self._is_root and isinstance(data, Mapping):
+            # After a subclass has translated other systems' payloads (it calls this last).
+            if any(name in data for name in OTHER_SYSTEMS_TENANT_FIELDS):
+                data = data.copy()  # a form's QueryDict stays one, with its lists
+                for name in OTHER_SYSTEMS_TENANT_FIELDS:
+                    data.pop(name, None)
+            refuse_unknown_fields(data, self.accepted_fields() | {"id"})
         aliases = getattr(self.Meta, "aliases", None)
         if aliases and isinstance(data, Mapping):
             data = apply_aliases(data, aliases)

@@ -35,6 +35,11 @@ def csrf_failure(request, reason=""):
 
 def health(request):
     """GET /health/: 200 when the database answers, 503 naming what failed."""
+    unknown = sorted(request.GET)
+    if unknown:
+        return error_response(
+            400, "unknown_parameter", f"Unknown query parameter {', '.join(unknown)}: /health/ takes none."
+        )
     checks = {"status": "ok", "database": "ok"}
     try:
         with connection.cursor() as cursor:

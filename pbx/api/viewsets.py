@@ -29,10 +29,12 @@ from pbx.api.exceptions import (
     NotFound,
     NumberInUse,
     PermissionDenied,
+    UnknownField,
 )
 from pbx.api.renderers import CSVRenderer, stream_csv
 from pbx.api.scope import scope_of
 from pbx.api.serializers import apply_aliases
+from pbx.api.strict import StrictQueryMixin
 from pbx.models import NumberInUseError
 from tenants.models import Tenant
 
@@ -50,8 +52,8 @@ def every_row(queryset, chunk_size=2000):
         yield from queryset.iterator(chunk_size=chunk_size)
 
 
-class PbxViewSet(viewsets.ModelViewSet):
-    """Base of every resource: scope, role limits, atomic and bulk writes, CSV."""
+class PbxViewSet(StrictQueryMixin, viewsets.ModelViewSet):
+    """Base of every resource: scope, role limits, atomic and bulk writes, CSV, strict input."""
 
     lookup_value_regex = ID_REGEX
     # The tenant foreign key of the model; None for platform objects that have no tenant.
@@ -69,6 +71,11 @@ class PbxViewSet(viewsets.ModelViewSet):
     csv_streams_all_rows = False
     # RFC 4180's line end; CDRs end lines as PostgreSQL's COPY does, whichever path serves.
     csv_line_end = "\r\n"
+    # Query parameters beyond the kernel's (pbx.api.strict); an extra action names its own
+    # with @action(query_parameters=[...]), and one that reads the list's filters, pages
+    # and `fields=` (a CSV download, statistics) says @action(list_query=True).
+    query_parameters = ()
+    list_query = False
 
     @cached_property
     def scope(self):
@@ -83,6 +90,36 @@ class PbxViewSet(viewsets.ModelViewSet):
             api_key_name=getattr(request.auth, "name", ""),
             source="api",
         )
+
+    # --- strict input ---------------------------------------------------------------------
+
+    def accepted_query_parameters(self):
+        """The query parameters this request's route takes: the kernel's, the tenant, the
+        list's filters, pages and columns on lists, `fields=` on a read, `force` on a
+        delete that destinations may block, and what the view or action declares."""
+        names = set(super().accepted_query_parameters())
+        if self.tenant_field is not None:
+            names.add("tenant")
+        method = self.request.method
+        if self.action == "list" or self.list_query:
+            names |= self.list_query_parameters()
+        elif method in ("GET", "HEAD") and self.action in ("retrieve", "by_number"):
+            names.add("fields")
+        if method == "DELETE" and destinations.is_target(self.queryset.model):
+            names.add("force")
+        return names
+
+    def list_query_parameters(self):
+        names = {"fields"}
+        paginator = self.paginator
+        for attribute in ("page_query_param", "page_size_query_param", "cursor_query_param"):
+            if getattr(paginator, attribute, None):
+                names.add(getattr(paginator, attribute))
+        for backend in self.filter_backends:
+            reads = getattr(backend(), "query_parameters", None)
+            if reads is not None:
+                names |= reads(self)
+        return names
 
     # --- reading ------------------------------------------------------------------------
 
@@ -337,7 +374,14 @@ class PbxViewSet(viewsets.ModelViewSet):
         return [(found[pk], item) for pk, item in zip(ids, items, strict=True)]
 
     def _validate_all(self, serializers):
-        errors = [{"index": i, "fields": s.errors} for i, s in enumerate(serializers) if not s.is_valid()]
+        errors = []
+        for i, serializer in enumerate(serializers):
+            try:
+                valid = serializer.is_valid()
+            except UnknownField as error:
+                raise error.at_index(i) from None
+            if not valid:
+                errors.append({"index": i, "fields": serializer.errors})
         if errors:
             raise ApiError(
                 f"{len(errors)} of {len(serializers)} objects are invalid; nothing was written.",

@@ -197,7 +197,14 @@ class DIDViewSet(PbxViewSet):
         ],
         responses=RouteAnswer,
     )
-    @action(detail=True, methods=["get"], url_path="route", pagination_class=None, filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="route",
+        pagination_class=None,
+        filter_backends=[],
+        query_parameters=["at", "slot", "digits", "caller"],
+    )
     def route(self, request, pk=None):
         """The chain of destinations a call to this DID follows at `at`: schedules read in
         their own time zones, flows in their current state, IVRs by `digits`; it ends at
@@ -379,7 +386,14 @@ class ScheduleViewSet(PbxViewSet):
             },
         ),
     )
-    @action(detail=True, methods=["get"], url_path="state", pagination_class=None, filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="state",
+        pagination_class=None,
+        filter_backends=[],
+        query_parameters=["at"],
+    )
     def state(self, request, pk=None):
         """Whether the schedule is open at `at` (default now), and why."""
         schedule = self.get_object()

@@ -223,7 +223,14 @@ class OutboundRouteViewSet(GlobalObjectsMixin, PbxViewSet):
         ],
         responses=dialing.MatchSerializer,
     )
-    @action(detail=False, methods=["get"], url_path="match", pagination_class=None, filter_backends=[])
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="match",
+        pagination_class=None,
+        filter_backends=[],
+        query_parameters=["number", "extension"],
+    )
     def match(self, request):
         """Which route and trunks a dialed number takes for an extension (its routing
         profile, else its tenant's), and the number sent after strip and prepend.

@@ -57,6 +57,7 @@ class TenantViewSet(PbxViewSet):
     filterset_class = TenantFilterSet
     permission_classes = [PlatformAdminOnly]
     tenant_field = None
+    query_parameters = ("cascade",)
     search_fields = ["code", "name", "sip_domain"]
     ordering_fields = ["code", "name", "sip_domain", "created_at", "id"]
 

@@ -74,7 +74,7 @@ def test_accept_text_csv_answers_csv(request, api, acme, acme_admin, key_name, r
 @pytest.mark.parametrize("route", **LISTS)
 def test_an_empty_list_is_the_header_row_alone(api, admin_key, route):
     full = api(admin_key).get(route.url({"format": "csv"}))
-    empty = api(admin_key).get(route.url({"format": "csv", "search": "no-such-thing-anywhere"}))
+    empty = api(admin_key).get(route.url({"format": "csv", "id": "999999999999"}))
     assert empty.status_code == 200
     header, rows = csv_rows(empty)
     assert rows == [] and header == csv_rows(full)[0] and header

@@ -11,6 +11,7 @@ Platform resources (PlatformAdminOnly) refuse every tenant-bound caller with 403
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from apikeys.models import ApiKey
 from pbx.api.viewsets import PbxViewSet
@@ -20,6 +21,7 @@ from tests.api.support import (
     assert_no_leak,
     body_text,
     csv_rows,
+    factory_for,
     identifying_values,
     make,
     payload,
@@ -117,7 +119,10 @@ def test_a_csv_list_does_not_show_another_tenants_object(acme_caller, theirs, ro
     assert_no_leak(response, identifying_values(route, obj))
 
 
-@pytest.mark.parametrize("route", **TENANT_OWNED_LISTS)
+@pytest.mark.parametrize(
+    "route",
+    **routes_where(lambda r: r.is_tenant_owned and r.is_list and getattr(r.viewset, "search_fields", None)),
+)
 def test_searching_for_another_tenants_object_finds_nothing(acme_caller, theirs, route):
     obj = theirs(route)
     values = identifying_values(route, obj)
@@ -125,6 +130,66 @@ def test_searching_for_another_tenants_object_finds_nothing(acme_caller, theirs,
         response = acme_caller.send("GET", route.url(), search=value)
         assert response.status_code == 200
         assert rows_listed(response) == 0, value
+
+
+# --- filters that take an id -----------------------------------------------------------
+
+
+def id_filters(route):
+    """(filter name, model whose ids it takes) for each filter of the list that takes an
+    object's id: foreign keys (`?extension=`), their `_id` spellings (`?campaign_id=`) and
+    the list's own `?id=`."""
+    filterset = getattr(route.viewset, "filterset_class", None)
+    if filterset is None:
+        return []
+    found = []
+    for name, declared in filterset.base_filters.items():
+        model = route.model
+        path = declared.field_name.split("__")
+        path[-1] = path[-1].removesuffix("_id")
+        try:
+            for part in path:
+                field = model._meta.get_field(part)
+                model = field.related_model if field.is_relation else None
+        except Exception:
+            continue  # a filter with a method, or on a column of its own
+        if (
+            model is not None
+            and declared.lookup_expr in ("exact", "in")
+            and (field.is_relation or part == "id")
+        ):
+            found.append((name, model))
+    return found
+
+
+ID_FILTERS = [
+    (route, name, model) for route in TENANT_OWNED_LISTS["argvalues"] for name, model in id_filters(route)
+]
+
+
+def test_the_id_filter_matrix_finds_the_reference_filters():
+    names = {(str(route), name) for route, name, _model in ID_FILTERS}
+    assert {("voicemail-list", "extension"), ("callrecord-list", "trunk"), ("device-list", "user")} <= names
+
+
+@pytest.mark.parametrize(
+    ("route", "name", "model"), ID_FILTERS, ids=[f"{route}-{name}" for route, name, _model in ID_FILTERS]
+)
+def test_filtering_by_another_tenants_id_answers_like_an_id_that_does_not_exist(
+    acme_caller, globex, globex_admin, route, name, model
+):
+    if model is get_user_model():
+        theirs_id = globex_admin.pk
+    else:
+        tenant_field = next((f.name for f in model._meta.concrete_fields if f.name == "tenant"), None)
+        kwargs = {tenant_field: globex} if tenant_field else {}
+        theirs_id = factory_for(model).create(**kwargs).pk
+    missing_id = (model._default_manager.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+    with_theirs = acme_caller.send("GET", route.url(), **{name: theirs_id})
+    with_missing = acme_caller.send("GET", route.url(), **{name: missing_id})
+    assert with_theirs.status_code == with_missing.status_code == 200, body_text(with_theirs)[:500]
+    assert with_theirs.json() == with_missing.json()
+    assert rows_listed(with_theirs) == 0
 
 
 # --- one object, by every route that addresses it ---------------------------------------
