@@ -20,6 +20,8 @@ collection, so that new tests get them without doing anything (docs/testing.md):
   one Chromium runs at a time on a small machine.
 """
 
+import itertools
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -65,10 +67,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+_media_folders = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _media_in_a_temporary_folder(settings, tmp_path):
-    """Uploaded audio goes to the test's own folder, never the repository's var/media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Uploaded audio goes to a folder of the test's own under the run's temporary
+    directory, never the repository's var/media. The folder is made only when a test
+    stores a file (the storage makes it): most tests store none, and a `tmp_path` for
+    each of them cost seconds over the suite."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media" / str(next(_media_folders))
 
 
 @pytest.fixture(autouse=True)
