@@ -154,15 +154,18 @@ def alternating_rounds(first, second, measures, rounds=5):
     (each first in turn), so that a drift in the machine's speed falls on both; for each
     measure, the rounds' figures of both and the median of the rounds' first/second
     ratios. Three rounds proved too few on a shared 2-core machine: one slow round moved
-    the median by 0.1. `measures` maps a name to measure(base, server) -> requests/s,
-    where server is "first" or "second"."""
-    figures = {name: {"first": [], "second": []} for name in measures}
+    the median by 0.1. `measures` maps a name to measure(base, server) -> wrk's figures,
+    where server is "first" or "second"; the errors (non-2xx answers, socket errors) of
+    every round are counted in figures[name]["errors"]."""
+    figures = {name: {"first": [], "second": [], "errors": 0} for name in measures}
     for round_number in range(rounds):
         seed.log(f"load: {', '.join(measures)}, round {round_number + 1} of {rounds}")
         order = (("first", first), ("second", second))
         for server, base in order if round_number % 2 == 0 else reversed(order):
             for name, measure in measures.items():
-                figures[name][server].append(measure(base, server))
+                run = measure(base, server)
+                figures[name][server].append(run["rps"])
+                figures[name]["errors"] += run["errors"]
     medians = {}
     for name, both in figures.items():
         ratios = sorted(a / b for a, b in zip(both["first"], both["second"], strict=True))
@@ -181,17 +184,18 @@ def floor_rounds(env, global_key, tenant_key, one_id):
 
         def the_list(base, server):
             url = f"{base}/api/extensions/?page_size=100" if server == "first" else f"{base}/"
-            return load.run_wrk(url, key=global_key, seconds=seconds)["rps"]
+            return load.run_wrk(url, key=global_key, seconds=seconds)
 
         def one_extension(base, server):
             url = f"{base}/api/extensions/{one_id}/" if server == "first" else f"{base}/{one_id}/"
-            return load.run_wrk(url, key=tenant_key, seconds=seconds)["rps"]
+            return load.run_wrk(url, key=tenant_key, seconds=seconds)
 
         figures, medians = alternating_rounds(api, floor, {"list": the_list, "detail": one_extension})
     return {
         name: {
             "ratio": medians[name],
             "rounds_rps": {"api": figures[name]["first"], "floor": figures[name]["second"]},
+            "errors": figures[name]["errors"],
         }
         for name in figures
     }
@@ -213,12 +217,12 @@ def change_log_rounds(env, tenant_key, patch_ids):
                 seconds=seconds,
                 script="post.lua",
                 env={**env, "RUN": str(next(runs))},
-            )["rps"]
+            )
 
         def patch(base, server):
             return load.run_wrk(
                 base, key=tenant_key, seconds=seconds, script="patch.lua", env={**env, "IDS": patch_ids}
-            )["rps"]
+            )
 
         figures, medians = alternating_rounds(with_log, without, {"post": post, "patch": patch})
     return {
@@ -227,6 +231,7 @@ def change_log_rounds(env, tenant_key, patch_ids):
             for kind in ("post", "patch")
             for label, server in (("with", "first"), ("without", "second"))
         },
+        "errors": figures["post"]["errors"] + figures["patch"]["errors"],
         "post_ratio_median": medians["post"],
         "patch_ratio_median": medians["patch"],
     }
