@@ -1,4 +1,4 @@
-# pbx: make run · make test · make bench · make lint
+# pbx: make run · make test · make bench · make lint · make schemathesis
 # Everything runs from the virtualenv in .venv, created on first use.
 
 PYTHON ?= python3
@@ -6,8 +6,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 WORKERS ?= 2
+# pytest-xdist workers for the test targets: one per core by default (1 runs in-process)
+TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run test bench lint format schemathesis clean
+.PHONY: run test test-sqlite bench lint format schemathesis schemathesis-deep clean
 
 $(VENV)/.installed-runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,13 +30,21 @@ run: $(VENV)/.installed-runtime
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (API: /api/, API docs: /api/docs/, admin: /admin/)"
 	$(VENV)/bin/gunicorn pbx.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
 
-## test: the whole suite; SQLite by default, PostgreSQL when DATABASE_URL is set
+## test: the whole suite in parallel; SQLite by default, PostgreSQL when DATABASE_URL is set
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
-## schemathesis: serve with gunicorn and check every operation of the live schema
+## test-sqlite: on SQLite, what can differ from PostgreSQL: every test, generated ones for their first route (docs/testing.md)
+test-sqlite: $(VENV)/.installed-dev
+	env -u DATABASE_URL $(PYTEST) -m "not same_on_every_database" $(PYTEST_ARGS)
+
+## schemathesis: serve with gunicorn and check every operation of the live schema (the CI's bounded budget)
 schemathesis: $(VENV)/.installed-dev
 	bash scripts/schemathesis.sh
+
+## schemathesis-deep: the same with the deep budget (the coverage phase and 25 examples per operation)
+schemathesis-deep: $(VENV)/.installed-dev
+	SCHEMATHESIS_PHASES=examples,coverage,fuzzing SCHEMATHESIS_EXAMPLES=25 bash scripts/schemathesis.sh
 
 ## bench: seed PostgreSQL at scale and print JSON figures: extensions and change log (bench/run.py), CDRs (bench/cdrs.py), webhooks (bench/webhooks.py)
 bench: $(VENV)/.installed-dev

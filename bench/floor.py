@@ -1,9 +1,11 @@
-"""The floor: the least any server could do for `GET /api/extensions/?page_size=100`.
+"""The floor: the least any server could do for `GET /api/extensions/?page_size=100`
+and for `GET /api/extensions/<id>/`.
 
-A bare WSGI function with one psycopg connection per worker runs the same two queries
-the API runs for that page (the count and the page, joined to the tenant for its code,
-in the same order) and encodes the same JSON shape. No framework, no authentication:
-the API's throughput is reported as a fraction of this.
+A bare WSGI function with one psycopg connection per worker runs the queries the API
+runs (for the list: the count and the page, joined to the tenant for its code, in the
+same order; for one extension: its row joined to the tenant) and encodes the same JSON
+shape. No framework, no authentication: the API's throughput is reported as a fraction
+of this. `/` is the list; `/<id>/` is one extension.
 """
 
 import json
@@ -43,10 +45,12 @@ COLUMNS = [
     "created_at",
     "updated_at",
 ]
-PAGE_SQL = (
+SELECT = (
     "SELECT " + ", ".join(f"e.{c}" for c in COLUMNS) + ", t.code FROM extensions_extension e "
-    "JOIN tenants_tenant t ON t.id = e.tenant_id ORDER BY e.tenant_id, e.number LIMIT %s"
+    "JOIN tenants_tenant t ON t.id = e.tenant_id"
 )
+PAGE_SQL = SELECT + " ORDER BY e.tenant_id, e.number LIMIT %s"
+DETAIL_SQL = SELECT + " WHERE e.id = %s"
 _connection = None
 
 
@@ -57,28 +61,32 @@ def _db():
     return _connection
 
 
+def _record(row, host):
+    record = dict(zip(COLUMNS, row[:-1], strict=True))
+    record["tenant"] = row[-1]
+    record["user"] = record.pop("user_id")
+    record["url"] = f"http://{host}/api/extensions/{record['id']}/"
+    record["created_at"] = record["created_at"].isoformat()
+    record["updated_at"] = record["updated_at"].isoformat()
+    return record
+
+
 def application(environ, start_response):
-    size = 100
-    with _db().cursor() as cursor:
-        count = cursor.execute("SELECT COUNT(*) FROM extensions_extension").fetchone()[0]
-        rows = cursor.execute(PAGE_SQL, (size,)).fetchall()
     host = environ.get("HTTP_HOST", "localhost")
-    results = []
-    for row in rows:
-        record = dict(zip(COLUMNS, row[:-1], strict=True))
-        record["tenant"] = row[-1]
-        record["user"] = record.pop("user_id")
-        record["url"] = f"http://{host}/api/extensions/{record['id']}/"
-        record["created_at"] = record["created_at"].isoformat()
-        record["updated_at"] = record["updated_at"].isoformat()
-        results.append(record)
-    body = json.dumps(
-        {
-            "count": count,
-            "next": f"http://{host}/api/extensions/?page=2",
-            "previous": None,
-            "results": results,
-        }
-    ).encode()
+    one = environ.get("PATH_INFO", "/").strip("/")
+    with _db().cursor() as cursor:
+        if one:
+            row = cursor.execute(DETAIL_SQL, (int(one),)).fetchone()
+            document = _record(row, host)
+        else:
+            count = cursor.execute("SELECT COUNT(*) FROM extensions_extension").fetchone()[0]
+            rows = cursor.execute(PAGE_SQL, (100,)).fetchall()
+            document = {
+                "count": count,
+                "next": f"http://{host}/api/extensions/?page=2",
+                "previous": None,
+                "results": [_record(row, host) for row in rows],
+            }
+    body = json.dumps(document).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

@@ -3,13 +3,16 @@
 Figures (docs/benchmarks.md's budgets alongside; a missed budget is reported, never fatal):
 - GET /api/extensions/?page_size=100 with a global and a tenant key, GET of one
   extension, POST of one extension: requests/s, p50 and p99 latency;
-- the same list page from the bare WSGI floor (bench/floor.py) and the API/floor ratio;
-- queries per list request at two page sizes, and the queries authentication costs;
+- the same list page and the same extension from the bare WSGI floor (bench/floor.py),
+  and the API/floor ratios, measured in alternating rounds;
+- queries per list request at two page sizes, and the queries authentication costs on
+  an accepted request;
 - POST and PATCH with the change log on and off, and the ratio.
 
-DATABASE_URL names the database to (re)create, default
-postgres://postgres@127.0.0.1:5432/pbx_bench. BENCH_TENANTS, BENCH_EXTENSIONS and
-BENCH_SECONDS shrink or grow the run.
+DATABASE_URL names the database to drop and recreate, default
+postgres://postgres@127.0.0.1:5432/pbx_bench; a name that does not begin with
+"pbx_bench" is refused, so that a DATABASE_URL exported for the service itself is never
+dropped. BENCH_TENANTS, BENCH_EXTENSIONS and BENCH_SECONDS shrink or grow the run.
 """
 
 import contextlib
@@ -22,6 +25,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -31,9 +35,21 @@ import load  # noqa: E402
 import seed  # noqa: E402
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/pbx_bench"
+BENCH_DATABASE_PREFIX = "pbx_bench"
 TENANTS = int(os.environ.get("BENCH_TENANTS", 200))
 PER_TENANT = int(os.environ.get("BENCH_EXTENSIONS", 500))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 8))
+
+
+def refuse_unless_bench_database(url):
+    """The bench drops its database: only one named for benchmarks, never the service's."""
+    name = urlsplit(url).path.lstrip("/")
+    if not name.startswith(BENCH_DATABASE_PREFIX):
+        raise SystemExit(
+            f"bench: refusing to drop database {name!r}: DATABASE_URL must name a benchmark "
+            f"database (one whose name begins with {BENCH_DATABASE_PREFIX!r}), or be unset "
+            f"for {BENCH_DATABASE_PREFIX!r} on 127.0.0.1"
+        )
 
 
 def free_port():
@@ -105,70 +121,124 @@ def make_keys():
 
 
 def count_queries(key):
-    """(queries at page_size=10, at page_size=100, for authentication alone)."""
+    """(queries at page_size=10, at page_size=100, for authentication alone).
+
+    Authentication is counted on an accepted request (a refused one stops early and
+    would count less than a real caller pays): the key's authenticator runs on a list
+    request inside the capture, and must accept the key."""
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, RequestFactory
     from django.test.utils import CaptureQueriesContext
+    from rest_framework.request import Request
+
+    from apikeys.authentication import ApiKeyAuthentication
 
     client = Client(HTTP_X_API_KEY=key)
     client.get("/api/extensions/?page_size=10")  # warm up: last_used_at is written once a minute
     counts = []
-    for url in ("/api/extensions/?page_size=10", "/api/extensions/?page_size=100", "/api/tenants/"):
+    for url in ("/api/extensions/?page_size=10", "/api/extensions/?page_size=100"):
         with CaptureQueriesContext(connection) as captured:
-            client.get(url)
+            response = client.get(url)
+        assert response.status_code == 200, f"bench: {url} answered {response.status_code}"
         counts.append(len(captured))
+    request = Request(RequestFactory().get("/api/extensions/?page_size=10", HTTP_X_API_KEY=key))
+    with CaptureQueriesContext(connection) as captured:
+        accepted = ApiKeyAuthentication().authenticate(request)
+    assert accepted is not None, "bench: the key was not accepted"
+    counts.append(len(captured))
     return counts
 
 
-def change_log_rounds(env, tenant_key, patch_ids, rounds=5):
-    """POST and PATCH throughput with and without the change log, measured in alternating
-    rounds against two servers that run side by side, so that a drift in the machine's
-    speed falls on both (and on each first in turn); the ratios are the medians of the
-    rounds' ratios. Three rounds proved too few on a shared 2-core machine: one slow
-    round moved the median by 0.1."""
+def alternating_rounds(first, second, measures, rounds=5):
+    """Throughput of two servers running side by side, measured in alternating rounds
+    (each first in turn), so that a drift in the machine's speed falls on both; for each
+    measure, the rounds' figures of both and the median of the rounds' first/second
+    ratios. Three rounds proved too few on a shared 2-core machine: one slow round moved
+    the median by 0.1. `measures` maps a name to measure(base, server) -> wrk's figures,
+    where server is "first" or "second"; the errors (non-2xx answers, socket errors) of
+    every round are counted in figures[name]["errors"]."""
+    figures = {name: {"first": [], "second": [], "errors": 0} for name in measures}
+    for round_number in range(rounds):
+        seed.log(f"load: {', '.join(measures)}, round {round_number + 1} of {rounds}")
+        order = (("first", first), ("second", second))
+        for server, base in order if round_number % 2 == 0 else reversed(order):
+            for name, measure in measures.items():
+                run = measure(base, server)
+                figures[name][server].append(run["rps"])
+                figures[name]["errors"] += run["errors"]
+    medians = {}
+    for name, both in figures.items():
+        ratios = sorted(a / b for a, b in zip(both["first"], both["second"], strict=True))
+        medians[name] = round(ratios[len(ratios) // 2], 3)
+    return figures, medians
+
+
+def floor_rounds(env, global_key, tenant_key, one_id):
+    """The list page (global key) and one extension (tenant key) from pbx and from the
+    floor, in alternating rounds: the API/floor ratios."""
     seconds = max(3, SECONDS // 2)
-    figures = {"post_with": [], "post_without": [], "patch_with": [], "patch_without": []}
+    with (
+        gunicorn("pbx.wsgi", env) as api,
+        gunicorn("floor:application", {**env, "PYTHONPATH": str(HERE)}) as floor,
+    ):
+
+        def the_list(base, server):
+            url = f"{base}/api/extensions/?page_size=100" if server == "first" else f"{base}/"
+            return load.run_wrk(url, key=global_key, seconds=seconds)
+
+        def one_extension(base, server):
+            url = f"{base}/api/extensions/{one_id}/" if server == "first" else f"{base}/{one_id}/"
+            return load.run_wrk(url, key=tenant_key, seconds=seconds)
+
+        figures, medians = alternating_rounds(api, floor, {"list": the_list, "detail": one_extension})
+    return {
+        name: {
+            "ratio": medians[name],
+            "rounds_rps": {"api": figures[name]["first"], "floor": figures[name]["second"]},
+            "errors": figures[name]["errors"],
+        }
+        for name in figures
+    }
+
+
+def change_log_rounds(env, tenant_key, patch_ids):
+    """POST and PATCH throughput with and without the change log, in alternating rounds."""
+    seconds = max(3, SECONDS // 2)
     with (
         gunicorn("pbx.wsgi", env) as with_log,
         gunicorn("pbx.wsgi", {**env, "PBX_CHANGE_LOG": "false"}) as without,
     ):
-        for round_number in range(rounds):
-            seed.log(f"load: change log on/off, round {round_number + 1} of {rounds}")
-            order = (("with", with_log), ("without", without))
-            for label, base in order if round_number % 2 == 0 else reversed(order):
-                run = f"{round_number + 1}{1 if label == 'with' else 2}"
-                figures[f"post_{label}"].append(
-                    load.run_wrk(
-                        f"{base}/api/extensions/",
-                        key=tenant_key,
-                        seconds=seconds,
-                        script="post.lua",
-                        env={**env, "RUN": run},
-                    )["rps"]
-                )
-                figures[f"patch_{label}"].append(
-                    load.run_wrk(
-                        base,
-                        key=tenant_key,
-                        seconds=seconds,
-                        script="patch.lua",
-                        env={**env, "IDS": patch_ids},
-                    )["rps"]
-                )
-    ratios = {
-        kind: sorted(
-            w / wo for w, wo in zip(figures[f"{kind}_with"], figures[f"{kind}_without"], strict=True)
-        )
-        for kind in ("post", "patch")
-    }
+        runs = iter(range(10, 10**6))  # post.lua's numbers: a fresh range each run
+
+        def post(base, server):
+            return load.run_wrk(
+                f"{base}/api/extensions/",
+                key=tenant_key,
+                seconds=seconds,
+                script="post.lua",
+                env={**env, "RUN": str(next(runs))},
+            )
+
+        def patch(base, server):
+            return load.run_wrk(
+                base, key=tenant_key, seconds=seconds, script="patch.lua", env={**env, "IDS": patch_ids}
+            )
+
+        figures, medians = alternating_rounds(with_log, without, {"post": post, "patch": patch})
     return {
-        "rounds_rps": figures,
-        "post_ratio_median": round(ratios["post"][len(ratios["post"]) // 2], 3),
-        "patch_ratio_median": round(ratios["patch"][len(ratios["patch"]) // 2], 3),
+        "rounds_rps": {
+            f"{kind}_{label}": figures[kind][server]
+            for kind in ("post", "patch")
+            for label, server in (("with", "first"), ("without", "second"))
+        },
+        "errors": figures["post"]["errors"] + figures["patch"]["errors"],
+        "post_ratio_median": medians["post"],
+        "patch_ratio_median": medians["patch"],
     }
 
 
 def main():
+    refuse_unless_bench_database(DATABASE_URL)
     load.ensure_wrk()
     env = {
         **os.environ,
@@ -213,12 +283,10 @@ def main():
         results["patch_one"] = load.run_wrk(
             base, key=tenant_key, seconds=SECONDS, script="patch.lua", env={**env, "IDS": patch_ids}
         )
-    with gunicorn("floor:application", {**env, "PYTHONPATH": str(HERE)}) as base:
-        seed.log("load: the floor")
-        results["floor_list"] = load.run_wrk(base + "/", seconds=SECONDS)
+    floor = floor_rounds(env, global_key, tenant_key, one_id)
     change_log = change_log_rounds(env, tenant_key, patch_ids)
 
-    ratio = round(results["list_global_key"]["rps"] / results["floor_list"]["rps"], 3)
+    ratio = floor["list"]["ratio"]
     post_cost, patch_cost = change_log["post_ratio_median"], change_log["patch_ratio_median"]
     report = {
         "environment": {
@@ -230,7 +298,8 @@ def main():
         },
         "dataset": {"tenants": TENANTS, "extensions": TENANTS * PER_TENANT, "seed_seconds": seed_seconds},
         "http": results,
-        "list_vs_floor": {"ratio": ratio, "budget": 0.30, "met": ratio >= 0.30},
+        "list_vs_floor": {**floor["list"], "budget": 0.30, "met": ratio >= 0.30},
+        "detail_vs_floor": floor["detail"],
         "queries": {
             "list_page_10_tenant_key": tenant_queries[0],
             "list_page_100_tenant_key": tenant_queries[1],

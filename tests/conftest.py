@@ -6,7 +6,21 @@
   `globex_admin` likewise for GLOBEX.
 - `acme_user` (user_api, member of ACME) holds `acme_user_key`.
 - `api(key)` is an APIClient sending that key; `anon` sends none.
+
+Every test is safe to run in parallel (pytest-xdist, as `make test` does): each worker
+has its own test database, temporary folders and ports. Two markers are set here at
+collection, so that new tests get them without doing anything (docs/testing.md):
+
+- `same_on_every_database`: a generated test's run for its second and further routes.
+  A matrix checks the API kernel's contract route by route; that code is the same on
+  every database, so the CI's SQLite pass runs each generated test for its first route
+  only (`-m "not same_on_every_database"`) and PostgreSQL runs them all. A module that
+  must run every route on SQLite too sets `pytestmark = pytest.mark.every_database`.
+- `xdist_group("chromium")`: tests that drive the browser share one worker, so that
+  one Chromium runs at a time on a small machine.
 """
+
+import itertools
 
 import pytest
 from django.core.cache import cache
@@ -15,6 +29,19 @@ from rest_framework.test import APIClient
 from apikeys import roles
 from tests.chromium import launch_chromium
 from tests.factories import ApiKeyFactory, TenantFactory, UserFactory
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
+def pytest_collection_modifyitems(items):
+    first_route = {}  # generated test -> the route it runs for on every database
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "route" in params and not item.get_closest_marker("every_database"):
+            route = first_route.setdefault((item.path, item.originalname), params["route"])
+            if params["route"] != route:
+                item.add_marker(pytest.mark.same_on_every_database)
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("chromium"))
 
 
 @pytest.fixture(scope="session")
@@ -40,10 +67,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+_media_folders = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _media_in_a_temporary_folder(settings, tmp_path):
-    """Uploaded audio goes to the test's own folder, never the repository's var/media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Uploaded audio goes to a folder of the test's own under the run's temporary
+    directory, never the repository's var/media. The folder is made only when a test
+    stores a file (the storage makes it): most tests store none, and a `tmp_path` for
+    each of them cost seconds over the suite."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media" / str(next(_media_folders))
 
 
 @pytest.fixture(autouse=True)
