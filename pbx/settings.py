@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "pbx.api.schema.add_error_responses",
+        "pbx.api.schema.add_tags",
     ],
     "ENUM_NAME_OVERRIDES": {
         # A greeting's kind would otherwise rename the pickup group's KindEnum.

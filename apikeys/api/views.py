@@ -149,7 +149,7 @@ class LoginView(APIView):
     def get_authenticate_header(self, request):
         return 'Token realm="pbx"'  # so that a failed login is a 401, not DRF's 403
 
-    @extend_schema(request=LoginSerializer, responses={201: LoginTokenSerializer}, auth=[])
+    @extend_schema(request=LoginSerializer, responses={201: LoginTokenSerializer}, auth=[], tags=["login"])
     def post(self, request):
         credentials = LoginSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)

@@ -9,6 +9,8 @@
 
 from functools import cache
 
+from django.apps import apps
+from django.conf import settings
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
@@ -73,6 +75,9 @@ class PbxAutoSchema(AutoSchema):
     def _action(self):
         return getattr(self.view, "action", None)
 
+    def get_tags(self):
+        return [resource_tag(self.path)]
+
     def get_operation_id(self):
         if self._action() in ("bulk_update", "bulk_destroy"):
             return "_".join(self._tokenize_path()) + "_" + self._action()
@@ -128,6 +133,50 @@ class PbxAutoSchema(AutoSchema):
         return super()._get_paginator()
 
 
+API_MOUNT = "/api/"
+ROOT_TAG = "api"
+
+
+def resource_tag(path):
+    """An operation's tag: the resource its path is under (`/api/hunt-lists/{id}/` ->
+    `hunt-lists`), so that the docs and generated clients group operations by resource."""
+    if path == API_MOUNT:
+        return ROOT_TAG
+    if path.startswith(API_MOUNT):
+        return path[len(API_MOUNT) :].split("/")[0]
+    return path.strip("/").split("/")[-1]  # outside the router: /api-auth/login/ -> login
+
+
+def _first_paragraph(text):
+    return " ".join((text or "").strip().split("\n\n")[0].split())
+
+
+def add_tags(result, generator, request, public):
+    """Postprocessing hook: a description for every tag (its view's docstring) and the
+    tags grouped by app in `x-tagGroups`, which Redoc shows as sections."""
+    views = {}
+    for path, _regex, _method, callback in generator.endpoints:
+        views.setdefault(resource_tag(path), callback.cls)
+    used = {
+        tag for item in result.get("paths", {}).values() for op in item.values() for tag in op.get("tags", [])
+    }
+    order = [config.name for config in apps.get_app_configs()]
+    groups = {}
+    for tag in sorted(used):
+        view = views.get(tag)
+        config = apps.get_containing_app_config(view.__module__) if view else None
+        groups.setdefault(config, []).append(
+            {"name": tag, "description": _first_paragraph(view and view.__doc__)}
+        )
+    ordered = sorted(groups.items(), key=lambda item: order.index(item[0].name) if item[0] else len(order))
+    result["tags"] = [tag for _config, tags in ordered for tag in tags]
+    result["x-tagGroups"] = [
+        {"name": config.verbose_name if config else "Other", "tags": [tag["name"] for tag in tags]}
+        for config, tags in ordered
+    ]
+    return result
+
+
 def add_error_responses(result, generator, request, public):
     """Postprocessing hook: the error envelope on every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
@@ -144,36 +193,81 @@ def add_error_responses(result, generator, request, public):
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    """The API key, in the X-API-Key header or as a bearer token."""
+    """The API key, wherever a request may carry it: each place is a scheme of its own,
+    and any one of them is enough (alternatives, not a combination)."""
 
     target_class = "apikeys.authentication.ApiKeyAuthentication"
-    name = ["ApiKeyHeader", "ApiKeyBearer"]
+
+    @property
+    def schemes(self):
+        key = "An API key (`pbx_<prefix>_<secret>`)"
+        schemes = {
+            "ApiKeyHeader": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-API-Key",
+                "description": f"{key} in the `X-API-Key` header.",
+            },
+            "Bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "pbx_<prefix>_<secret>",
+                "description": f"{key}, or a login token, as `Authorization: Bearer <key>`.",
+            },
+            # `Token` is not an HTTP scheme OpenAPI knows: the whole header value is the
+            # credential, as DRF's own token authentication documents it.
+            "Token": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": f"{key} as `Authorization: Token <key>` (DRF and DjangoPBX style).",
+            },
+        }
+        if settings.PBX_ALLOW_KEY_IN_QUERY:
+            schemes["ApiKeyQuery"] = {
+                "type": "apiKey",
+                "in": "query",
+                "name": "key",
+                "description": f"{key} as `?key=`; it reaches access logs, so prefer a header "
+                "(`PBX_ALLOW_KEY_IN_QUERY=false` refuses it).",
+            }
+        return schemes
+
+    @property
+    def name(self):
+        return list(self.schemes)
 
     def get_security_definition(self, auto_schema):
-        return [
-            {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-            {"type": "http", "scheme": "bearer", "bearerFormat": "pbx_<prefix>_<secret>"},
-        ]
+        return list(self.schemes.values())
+
+    def get_security_requirement(self, auto_schema):
+        return [{name: []} for name in self.schemes]
 
 
 class BasicScheme(OpenApiAuthenticationExtension):
     """HTTP Basic with a username and password."""
 
     target_class = "apikeys.authentication.BasicAuthentication"
-    name = "BasicAuth"
+    name = "Basic"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "basic"}
+        return {"type": "http", "scheme": "basic", "description": "A user's username and password."}
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
     """The admin's session cookie."""
 
     target_class = "apikeys.authentication.SessionAuthentication"
-    name = "SessionCookie"
+    name = "Session"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "The session of a user logged into `/admin/`; writes also need the "
+            "`X-CSRFToken` header.",
+        }
 
 
 class TenantFieldExtension(OpenApiSerializerFieldExtension):

@@ -181,3 +181,67 @@ def test_no_blankable_field_documents_an_empty_string_twice(schema):
         and re.search(option["pattern"], "")
     ]
     assert ambiguous == []
+
+
+# --- security schemes and tags ----------------------------------------------------------
+
+EVERY_CREDENTIAL = {"ApiKeyHeader", "Bearer", "Token", "ApiKeyQuery", "Basic", "Session"}
+
+
+def documented_operations(schema):
+    for path, item in schema["paths"].items():
+        for method, op in item.items():
+            if method in {m.lower() for m in DOCUMENTED_METHODS}:
+                yield path, method, op
+
+
+def test_every_credential_style_is_a_security_scheme(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert set(schemes) == EVERY_CREDENTIAL
+    assert schemes["ApiKeyHeader"] == schemes["ApiKeyHeader"] | {"in": "header", "name": "X-API-Key"}
+    assert schemes["Bearer"]["scheme"] == "bearer"
+    assert schemes["Token"] == schemes["Token"] | {"in": "header", "name": "Authorization"}
+    assert schemes["ApiKeyQuery"] == schemes["ApiKeyQuery"] | {"in": "query", "name": "key"}
+    assert schemes["Basic"]["scheme"] == "basic"
+    assert schemes["Session"]["in"] == "cookie"
+
+
+def test_every_authenticated_operation_takes_any_one_credential(schema):
+    """Each requirement object names one scheme: they are alternatives (OR), not a set
+    of credentials to send together (AND)."""
+    for path, method, op in documented_operations(schema):
+        if path == "/api-auth/login/":
+            continue
+        security = op["security"]
+        assert all(len(requirement) == 1 for requirement in security), (path, method, security)
+        assert {name for requirement in security for name in requirement} == EVERY_CREDENTIAL, (path, method)
+
+
+def test_the_key_in_the_query_is_not_documented_when_it_is_refused(db, settings):
+    settings.PBX_ALLOW_KEY_IN_QUERY = False
+    schema = Client().get("/api/schema/?format=json").json()
+    assert "ApiKeyQuery" not in schema["components"]["securitySchemes"]
+    assert {"ApiKeyQuery": []} not in schema["paths"]["/api/extensions/"]["get"]["security"]
+
+
+@pytest.mark.parametrize(("route", "method"), **route_methods(methods=DOCUMENTED_METHODS))
+def test_every_operation_is_tagged_with_its_resource(schema, route, method):
+    prefix = route.path.removeprefix("/api/").split("/")[0] or "api"
+    assert operation(schema, route, method)["tags"] == [prefix]
+
+
+def test_every_tag_is_described_and_in_exactly_one_group(schema):
+    used = {tag for _path, _method, op in documented_operations(schema) for tag in op["tags"]}
+    described = {tag["name"]: tag.get("description") for tag in schema["tags"]}
+    assert set(described) == used
+    assert all(described.values()), [name for name, text in described.items() if not text]
+    grouped = [tag for group in schema["x-tagGroups"] for tag in group["tags"]]
+    assert sorted(grouped) == sorted(used)
+
+
+def test_tags_are_grouped_by_app(schema):
+    groups = {group["name"]: set(group["tags"]) for group in schema["x-tagGroups"]}
+    assert {"extensions", "voicemails"} <= groups["Extensions"]
+    assert {"hunt-lists", "dids", "trunks"} <= groups["Routing"]
+    assert groups["Call detail records"] == {"cdrs"}
+    assert "login" in groups["API keys and users"]
