@@ -19,6 +19,10 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from pbx import destinations
+from pbx.api.destinations import DestinationsField, ReferencedByField
+from pbx.api.serializers import PbxModelSerializer
+
 ERROR_SCHEMA = {
     "type": "object",
     "description": "The error envelope of every failed request.",
@@ -85,6 +89,17 @@ class PbxAutoSchema(AutoSchema):
 
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
+        if "{id}" in self.path or "{pk}" in self.path:
+            # The router's lookup takes digits only (`[0-9]{1,18}`): an id is an integer.
+            params.append(
+                OpenApiParameter(
+                    "id",
+                    {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_ID},
+                    OpenApiParameter.PATH,
+                    description="The object's id.",
+                )
+            )
+        params += self._kernel_query_parameters()
         if getattr(self.view, "tenant_field", None):
             params.append(
                 OpenApiParameter(
@@ -113,6 +128,69 @@ class PbxAutoSchema(AutoSchema):
                 )
         return params
 
+    def _kernel_query_parameters(self):
+        """The query parameters the kernel's mixins read, for the views that have them."""
+        from pbx.api.global_objects import GlobalObjectsMixin  # the kernel's, imported late like DRF's
+
+        params = []
+        if isinstance(self.view, GlobalObjectsMixin):
+            params.append(
+                OpenApiParameter(
+                    "global",
+                    str,
+                    enum=["yes", "no", "true", "false", "1", "0"],
+                    description="`yes`: only the global objects (no tenant).",
+                )
+            )
+        model = getattr(getattr(self.view, "queryset", None), "model", None)
+        if self.method == "DELETE" and model is not None and destinations.is_target(model):
+            params.append(
+                OpenApiParameter(
+                    "force",
+                    bool,
+                    description="Delete even when destinations point here, removing those "
+                    "references (else 409 `in_use` lists them).",
+                )
+            )
+        return params
+
+    def _get_request_body(self, direction="request"):
+        if self._action() != "bulk_destroy":
+            return super()._get_request_body(direction)
+        # drf-spectacular documents no body on DELETE; a bulk DELETE has one, the ids.
+        method, self.method = self.method, "POST"
+        try:
+            body = super()._get_request_body(direction)
+        finally:
+            self.method = method
+        body["required"] = True
+        return body
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        """Add the detail-only fields (`destinations`, `referenced_by`) to a resource's
+        component: its list and detail share the component, and the kernel leaves those
+        fields out of lists (they cost queries per row), so the schema gets them, not
+        required, whichever view it met first."""
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        model = getattr(getattr(serializer, "Meta", None), "model", None)
+        if model is None or "properties" not in schema or not isinstance(serializer, PbxModelSerializer):
+            return schema
+        extras = {}
+        if destinations.owner_slots(model) is not None:
+            extras["destinations"] = DestinationsField()
+        if destinations.is_target(model) and direction == "response":
+            extras["referenced_by"] = ReferencedByField()
+        for name, field in extras.items():
+            if name not in schema["properties"]:
+                field.bind(name, serializer)
+                schema["properties"][name] = self._map_serializer_field(field, direction)
+        return schema
+
+    def get_filter_backends(self):
+        # The list's filters belong to the list (and to the actions that declare them with
+        # `extend_schema(filters=True)`), not to bulk changes, which name their objects.
+        return super().get_filter_backends() if self._action() == "list" else []
+
     def get_request_serializer(self):
         if self._action() == "bulk_update":
             return bulk_update_serializer(self.view.get_serializer_class())(many=True)
@@ -128,10 +206,12 @@ class PbxAutoSchema(AutoSchema):
         return super().get_response_serializers()
 
     def _get_paginator(self):
-        if self._action() in ("bulk_update", "bulk_destroy"):
-            return None  # bulk answers are plain arrays, never pages
+        if self._action() != "list":
+            return None  # only lists page; bulk answers and actions' arrays are plain arrays
         return super()._get_paginator()
 
+
+MAX_ID = 10**18 - 1  # the router's lookup: at most 18 digits
 
 API_MOUNT = "/api/"
 ROOT_TAG = "api"
