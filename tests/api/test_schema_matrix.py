@@ -257,3 +257,49 @@ def test_tags_are_grouped_by_app(schema):
     assert {"hunt-lists", "dids", "trunks"} <= groups["Routing"]
     assert groups["Call detail records"] == {"cdrs"}
     assert "login" in groups["API keys and users"]
+
+
+# --- what the schema declares of paths, bodies and actions ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(lambda r: "{pk}" in r.path, methods=DOCUMENTED_METHODS)
+)
+def test_a_path_id_is_documented_as_an_integer(schema, route, method):
+    (param,) = [
+        p for p in operation(schema, route, method)["parameters"] if p["in"] == "path" and p["name"] == "id"
+    ]
+    assert param["schema"]["type"] == "integer"
+
+
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(lambda r: r.action("DELETE") == "bulk_destroy", ("DELETE",))
+)
+def test_a_bulk_delete_documents_its_array_of_ids(schema, route, method):
+    body = operation(schema, route, method)["requestBody"]
+    assert body["required"] is True
+    items = body["content"]["application/json"]["schema"]["items"]
+    element = schema["components"]["schemas"][items["$ref"].rsplit("/", 1)[1]]
+    assert element["required"] == ["id"] and element["properties"]["id"]["type"] == "integer"
+
+
+def test_call_statistics_document_ring_and_talk_times(schema):
+    properties = schema["components"]["schemas"]["CallStatistics"]["properties"]
+    for name in ("ring_seconds", "talk_seconds"):
+        times = schema["components"]["schemas"][properties[name]["$ref"].rsplit("/", 1)[1]]
+        assert set(times["properties"]) == {"average", "longest"}
+
+
+@pytest.mark.parametrize("path", ["/api/cdrs/stats/", "/api/cdrs/download/"])
+def test_the_cdr_actions_document_the_list_filters(schema, path):
+    listed = {p["name"] for p in schema["paths"]["/api/cdrs/"]["get"]["parameters"]}
+    documented = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+    filters = listed - {"cursor", "page_size", "fields", "format", "nojson"}
+    assert {"start__gte", "extension", "disposition", "start_stamp__gte"} <= filters
+    assert filters <= documented
+
+
+def test_bulk_changes_document_no_list_filters(schema):
+    for method in ("patch", "delete"):
+        names = {p["name"] for p in schema["paths"]["/api/extensions/"][method]["parameters"]}
+        assert not names & {"search", "ordering", "number__startswith", "page"}, method
