@@ -46,7 +46,7 @@ ERROR_SCHEMA = {
 }
 
 ERROR_STATUSES = {
-    "400": "Invalid input (validation_error, invalid_json, missing_tenant ...).",
+    "400": "Invalid input (validation_error, invalid_json, missing_tenant, too_many_fields ...).",
     "401": "No or bad credentials (missing_api_key, invalid_api_key, expired_api_key ...).",
     "403": "Not allowed (permission_denied, read_only_key, ip_not_allowed).",
     "404": "Not found, or not within the caller's tenants (not_found, tenant_not_found).",
@@ -55,8 +55,10 @@ ERROR_STATUSES = {
     "409": "Conflict (number_in_use, in_use, multiple_objects_found, conflict ...).",
     "412": "If-Match no longer matches (precondition_failed).",
     "413": "Body too large (payload_too_large).",
+    "414": "Request line over 8190 bytes (uri_too_long), answered by the server in front of the API.",
     "415": "Unsupported Content-Type.",
     "429": "Rate limited (rate_limited), with Retry-After.",
+    "431": "A header over 16380 bytes, or over 100 headers (headers_too_large).",
 }
 
 
