@@ -55,7 +55,7 @@ ERROR_STATUSES = {
     "409": "Conflict (number_in_use, in_use, multiple_objects_found, conflict ...).",
     "412": "If-Match no longer matches (precondition_failed).",
     "413": "Body too large (payload_too_large).",
-    "414": "Request line over 8190 bytes (uri_too_long), answered by the server in front of the API.",
+    "414": "Request line (method, path, query) over 8190 bytes (uri_too_long).",
     "415": "Unsupported Content-Type.",
     "429": "Rate limited (rate_limited), with Retry-After.",
     "431": "A header over 16380 bytes, or over 100 headers (headers_too_large).",
