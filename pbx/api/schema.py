@@ -1,8 +1,13 @@
 """OpenAPI schema additions shared by every resource (drf-spectacular).
 
 - The common query parameters: `tenant` on tenant-owned resources, `fields` on reads,
-  `format` on lists.
+  `format` on lists, `global` on resources with global objects, `force` on deleting
+  what destinations point at; the list's filters on the list (and on actions declaring
+  `extend_schema(filters=True)`), never on bulk changes. Integer path ids.
 - Bulk PATCH and DELETE on list paths, with their array bodies.
+- The detail-only `destinations` and `referenced_by` in every resource's component.
+- One security scheme per way of sending a credential, offered as alternatives.
+- Tags by resource, described and grouped by app (`x-tagGroups`).
 - The error envelope, documented on every operation for every status the kernel can
   answer, so that a client (and schemathesis) can rely on the schema for errors too.
 """
@@ -21,6 +26,7 @@ from rest_framework import serializers
 
 from pbx import destinations
 from pbx.api.destinations import DestinationsField, ReferencedByField
+from pbx.api.global_objects import GlobalObjectsMixin
 from pbx.api.serializers import PbxModelSerializer
 
 ERROR_SCHEMA = {
@@ -132,8 +138,6 @@ class PbxAutoSchema(AutoSchema):
 
     def _kernel_query_parameters(self):
         """The query parameters the kernel's mixins read, for the views that have them."""
-        from pbx.api.global_objects import GlobalObjectsMixin  # the kernel's, imported late like DRF's
-
         params = []
         if isinstance(self.view, GlobalObjectsMixin):
             params.append(
