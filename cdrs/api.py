@@ -16,6 +16,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -128,8 +129,9 @@ STATS = inline_serializer(
     {
         **_COUNTS,
         "answer_seizure_ratio": serializers.FloatField(allow_null=True, help_text="Answered / calls."),
-        "ring_seconds": inline_serializer("RingSeconds", _SECONDS),
-        "talk_seconds": inline_serializer("TalkSeconds", _SECONDS),
+        # Each its own dict: a serializer class takes its fields out of the dict it is built from.
+        "ring_seconds": inline_serializer("RingSeconds", dict(_SECONDS)),
+        "talk_seconds": inline_serializer("TalkSeconds", dict(_SECONDS)),
         "group_by": serializers.CharField(),
         "distribution": inline_serializer(
             "CallDistribution",
@@ -149,6 +151,14 @@ INGEST_RESULT = inline_serializer(
 )
 
 
+NOJSON = OpenApiParameter(
+    "nojson", str, description="Present (any value): leave out `raw`, the switch's own payload (DjangoPBX)."
+)
+
+
+@extend_schema_view(
+    **{action: extend_schema(parameters=[NOJSON]) for action in ("list", "retrieve", "create")}
+)
 class CallRecordViewSet(PbxViewSet):
     """Call detail records: list, read, ingest (our JSON, FreeSWITCH, Asterisk)."""
 
@@ -184,6 +194,15 @@ class CallRecordViewSet(PbxViewSet):
         return csv_download(export.csv_chunks(queryset, columns, serializer, head, tail), self.basename)
 
     @extend_schema(
+        filters=True,  # the list's filters select what is exported
+        parameters=[
+            NOJSON,
+            OpenApiParameter(
+                "cursor", str, description="One page of the export, as the list pages, not every row."
+            ),
+            OpenApiParameter("page", str, description="Present: the first page only, not every row."),
+            OpenApiParameter("page_size", str, description="Rows of that page, or `all`."),
+        ],
         responses={(200, "text/csv"): OpenApiTypes.STR},
         description="DjangoPBX's `download/`: the CSV export of `?format=csv`, with the list's filters.",
     )
@@ -216,6 +235,7 @@ class CallRecordViewSet(PbxViewSet):
                 "cdr_scope", str, description="DjangoPBX: `extn` for one extension, else the tenant."
             ),
         ],
+        filters=True,  # the list's filters select the calls counted
         responses={200: STATS},
     )
     @action(

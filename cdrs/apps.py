@@ -5,3 +5,4 @@ class CdrsConfig(AppConfig):
     """Call detail records: ingest from the switches, query, export, statistics."""
 
     name = "cdrs"
+    verbose_name = "Call detail records"

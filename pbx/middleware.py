@@ -5,8 +5,9 @@
 - Under /api/: CORS headers (credentials travel in headers, so `*` is safe), OPTIONS
   answered 204 without authentication (browser preflight), bodies over
   PBX_MAX_BODY_BYTES refused with 413, NUL characters in the URL refused with 400 (the
-  databases cannot store them), and an unexpected error answered with the JSON envelope
-  and the request id instead of an HTML page.
+  databases cannot store them), Django's own parsing limits (too many query or form
+  fields) answered 400 `too_many_fields`, and an unexpected error answered with the JSON
+  envelope and the request id instead of an HTML page.
 - Under /api/: `Cache-Control: private, no-store` on every answer. Bodies carry tenants'
   data and, for a platform admin, secrets (SIP passwords, voicemail PINs); a voicemail
   download is private too. No shared proxy or browser cache may keep any of them.
@@ -17,6 +18,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse
 
 from pbx import changelog
@@ -101,6 +103,14 @@ class ApiGuardMiddleware:
     def process_exception(self, request, exception):
         if not is_api(request):
             return None
+        if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+            # Django's own limits on what it parses: the client's doing, not a 500.
+            return error_response(
+                400,
+                "too_many_fields",
+                f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} query or form "
+                f"fields (or more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files): send fewer.",
+            )
         logger.exception("unhandled error in %s %s", request.method, request.path)
         return error_response(
             500,

@@ -264,11 +264,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # The sidecar's Redoc, served by pbx.api.views.redoc_bundle without its CDN logo.
+    "REDOC_DIST": "/api/redoc",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "pbx.api.schema.add_error_responses",
+        "pbx.api.schema.add_tags",
     ],
     "ENUM_NAME_OVERRIDES": {
         # A greeting's kind would otherwise rename the pickup group's KindEnum.

@@ -13,7 +13,7 @@ import routing.api.urls  # noqa: F401
 import tenants.api.urls  # noqa: F401  (each app's api/urls.py registers with the router)
 import webhooks.api.urls  # noqa: F401
 from apikeys.api.views import LoginView
-from pbx.api.views import health
+from pbx.api.views import health, redoc_bundle
 from pbx.views import home
 
 admin.site.site_header = "pbx administration"
@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/bundles/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     path("api-auth/login/", LoginView.as_view(), name="api-login"),
     path("api/", include("pbx.api.urls")),
     path("admin/", admin.site.urls),

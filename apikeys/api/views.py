@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
@@ -107,6 +107,25 @@ class ApiKeyViewSet(PbxViewSet):
             changelog.record(instance, changelog.UPDATE, before)
 
 
+USERS_OF_TENANT = OpenApiParameter(
+    "tenant", str, description="Tenant code or id: only the users of that tenant."
+)
+
+
+@extend_schema_view(
+    **{
+        action: extend_schema(parameters=[USERS_OF_TENANT])
+        for action in (
+            "list",
+            "retrieve",
+            "update",
+            "partial_update",
+            "destroy",
+            "bulk_update",
+            "bulk_destroy",
+        )
+    }
+)
 class UserViewSet(PbxViewSet):
     """Platform users with their role and tenants (admin_api). `?tenant=` lists a tenant's users."""
 
@@ -123,6 +142,16 @@ class UserViewSet(PbxViewSet):
     query_parameters = ("tenant",)  # a tenant's users
     search_fields = ["username", "email", "first_name", "last_name"]
     ordering_fields = ["username", "email", "date_joined", "last_login", "id"]
+
+    # Bulk changes look their users up within ?tenant= too (extend_schema_view knows
+    # only the standard actions, hence the decorators here).
+    @extend_schema(parameters=[USERS_OF_TENANT])
+    def bulk_update(self, request, *args, **kwargs):
+        return super().bulk_update(request, *args, **kwargs)
+
+    @extend_schema(parameters=[USERS_OF_TENANT])
+    def bulk_destroy(self, request, *args, **kwargs):
+        return super().bulk_destroy(request, *args, **kwargs)
 
     def scope_queryset(self, queryset):
         narrowed = self.request.query_params.get("tenant")
@@ -151,7 +180,7 @@ class LoginView(StrictQueryMixin, APIView):
     def get_authenticate_header(self, request):
         return 'Token realm="pbx"'  # so that a failed login is a 401, not DRF's 403
 
-    @extend_schema(request=LoginSerializer, responses={201: LoginTokenSerializer}, auth=[])
+    @extend_schema(request=LoginSerializer, responses={201: LoginTokenSerializer}, auth=[], tags=["login"])
     def post(self, request):
         refuse_unknown_fields(request.data, LoginSerializer().fields)
         credentials = LoginSerializer(data=request.data)

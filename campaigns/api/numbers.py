@@ -145,8 +145,12 @@ class CampaignNumberViewSet(PbxViewSet):
         responses={200: ImportAnswer, 201: ImportAnswer},
         parameters=[
             OpenApiParameter(
-                "campaign", int, required=True, description="The campaign (also campaign_id, caid)."
+                "campaign",
+                int,
+                description="The campaign, unless each row names it (also campaign_id, caid).",
             ),
+            OpenApiParameter("campaign_id", int, description="The campaign (MiRTA PBX's name for it)."),
+            OpenApiParameter("caid", int, description="The campaign (MiRTA PBX's name for it)."),
             OpenApiParameter("dry_run", bool, description="Check every row, write nothing."),
             OpenApiParameter(
                 "on_duplicate", str, enum=list(ON_DUPLICATE), description="A number already there."

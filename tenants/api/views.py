@@ -2,7 +2,7 @@
 profiles) for admin_api on a global credential, and each tenant's settings, variables,
 departments, locations and tags."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -49,6 +49,14 @@ class ResellerViewSet(PbxViewSet):
         super().delete_object(instance)
 
 
+CASCADE = OpenApiParameter(
+    "cascade", bool, description="Delete the tenant with every object it owns (else 409 `tenant_not_empty`)."
+)
+
+
+@extend_schema_view(
+    destroy=extend_schema(parameters=[CASCADE]), bulk_destroy=extend_schema(parameters=[CASCADE])
+)
 class TenantViewSet(PbxViewSet):
     """Tenants. DELETE refuses a tenant that still owns objects unless `?cascade=true`."""
 
@@ -60,6 +68,10 @@ class TenantViewSet(PbxViewSet):
     query_parameters = ("cascade",)
     search_fields = ["code", "name", "sip_domain"]
     ordering_fields = ["code", "name", "sip_domain", "created_at", "id"]
+
+    @extend_schema(parameters=[CASCADE])  # a bulk DELETE cascades alike
+    def bulk_destroy(self, request, *args, **kwargs):
+        return super().bulk_destroy(request, *args, **kwargs)
 
     def delete_object(self, tenant):
         contents = tenant_contents(tenant)

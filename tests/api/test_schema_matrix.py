@@ -138,13 +138,25 @@ def test_the_docs_page_names_no_other_host(client, db, page):
 def test_every_asset_of_the_docs_page_is_served_by_this_server(db, collected_static, page):
     client = Client()  # a new client, so that whitenoise scans the collected files
     html = client.get(page).content.decode()
-    assets = [url for url in referenced_urls(html) if url.startswith("/static/")]
+    assets = [
+        url for url in referenced_urls(html) if url.startswith("/") and not url.startswith("/api/schema/")
+    ]
     assert assets, "the page references no local assets"
     for asset in assets:
         response = client.get(asset)
         assert response.status_code == 200, f"{asset} is not served"
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert len(body) > 0, f"{asset} is empty"
+
+
+def test_the_redoc_bundle_fetches_no_image_from_another_host(client, db):
+    """Redoc draws Redocly's logo from their CDN; the bundle pbx serves leaves it out."""
+    html = client.get("/api/redoc/").content.decode()
+    (bundle,) = [url for url in referenced_urls(html) if url.endswith(".js")]
+    script = client.get(bundle).content.decode()
+    assert "Redoc.init" in html or "<redoc" in html
+    assert re.findall(r"""src\s*:\s*["'](?:https?:)?//[^"']*""", script) == []
+    assert "cdn.redoc.ly" not in script
 
 
 @pytest.mark.parametrize("page", DOCS_PAGES)
@@ -181,3 +193,113 @@ def test_no_blankable_field_documents_an_empty_string_twice(schema):
         and re.search(option["pattern"], "")
     ]
     assert ambiguous == []
+
+
+# --- security schemes and tags ----------------------------------------------------------
+
+EVERY_CREDENTIAL = {"ApiKeyHeader", "Bearer", "Token", "ApiKeyQuery", "Basic", "Session"}
+
+
+def documented_operations(schema):
+    for path, item in schema["paths"].items():
+        for method, op in item.items():
+            if method in {m.lower() for m in DOCUMENTED_METHODS}:
+                yield path, method, op
+
+
+def test_every_credential_style_is_a_security_scheme(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert set(schemes) == EVERY_CREDENTIAL
+    assert schemes["ApiKeyHeader"] == schemes["ApiKeyHeader"] | {"in": "header", "name": "X-API-Key"}
+    assert schemes["Bearer"]["scheme"] == "bearer"
+    assert schemes["Token"] == schemes["Token"] | {"in": "header", "name": "Authorization"}
+    assert schemes["ApiKeyQuery"] == schemes["ApiKeyQuery"] | {"in": "query", "name": "key"}
+    assert schemes["Basic"]["scheme"] == "basic"
+    assert schemes["Session"]["in"] == "cookie"
+
+
+def test_every_authenticated_operation_takes_any_one_credential(schema):
+    """Each requirement object names one scheme: they are alternatives (OR), not a set
+    of credentials to send together (AND)."""
+    for path, method, op in documented_operations(schema):
+        if path == "/api-auth/login/":
+            continue
+        security = op["security"]
+        assert all(len(requirement) == 1 for requirement in security), (path, method, security)
+        assert {name for requirement in security for name in requirement} == EVERY_CREDENTIAL, (path, method)
+
+
+def test_the_key_in_the_query_is_not_documented_when_it_is_refused(db, settings):
+    settings.PBX_ALLOW_KEY_IN_QUERY = False
+    schema = Client().get("/api/schema/?format=json").json()
+    assert "ApiKeyQuery" not in schema["components"]["securitySchemes"]
+    assert {"ApiKeyQuery": []} not in schema["paths"]["/api/extensions/"]["get"]["security"]
+
+
+@pytest.mark.parametrize(("route", "method"), **route_methods(methods=DOCUMENTED_METHODS))
+def test_every_operation_is_tagged_with_its_resource(schema, route, method):
+    prefix = route.path.removeprefix("/api/").split("/")[0] or "api"
+    assert operation(schema, route, method)["tags"] == [prefix]
+
+
+def test_every_tag_is_described_and_in_exactly_one_group(schema):
+    used = {tag for _path, _method, op in documented_operations(schema) for tag in op["tags"]}
+    described = {tag["name"]: tag.get("description") for tag in schema["tags"]}
+    assert set(described) == used
+    assert all(described.values()), [name for name, text in described.items() if not text]
+    grouped = [tag for group in schema["x-tagGroups"] for tag in group["tags"]]
+    assert sorted(grouped) == sorted(used)
+
+
+def test_tags_are_grouped_by_app(schema):
+    groups = {group["name"]: set(group["tags"]) for group in schema["x-tagGroups"]}
+    assert {"extensions", "voicemails"} <= groups["Extensions"]
+    assert {"hunt-lists", "dids", "trunks"} <= groups["Routing"]
+    assert groups["Call detail records"] == {"cdrs"}
+    assert "login" in groups["API keys and users"]
+
+
+# --- what the schema declares of paths, bodies and actions ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(lambda r: "{pk}" in r.path, methods=DOCUMENTED_METHODS)
+)
+def test_a_path_id_is_documented_as_an_integer(schema, route, method):
+    (param,) = [
+        p for p in operation(schema, route, method)["parameters"] if p["in"] == "path" and p["name"] == "id"
+    ]
+    assert param["schema"]["type"] == "integer"
+
+
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(lambda r: r.action("DELETE") == "bulk_destroy", ("DELETE",))
+)
+def test_a_bulk_delete_documents_its_array_of_ids(schema, route, method):
+    body = operation(schema, route, method)["requestBody"]
+    assert body["required"] is True
+    items = body["content"]["application/json"]["schema"]["items"]
+    element = schema["components"]["schemas"][items["$ref"].rsplit("/", 1)[1]]
+    assert element["required"] == ["id"] and element["properties"]["id"]["type"] == "integer"
+
+
+def test_call_statistics_document_ring_and_talk_times(schema):
+    properties = schema["components"]["schemas"]["CallStatistics"]["properties"]
+    for name in ("ring_seconds", "talk_seconds"):
+        times = schema["components"]["schemas"][properties[name]["$ref"].rsplit("/", 1)[1]]
+        assert set(times["properties"]) == {"average", "longest"}
+
+
+@pytest.mark.parametrize("path", ["/api/cdrs/stats/", "/api/cdrs/download/"])
+def test_the_cdr_actions_document_the_list_filters(schema, path):
+    listed = {p["name"] for p in schema["paths"]["/api/cdrs/"]["get"]["parameters"]}
+    documented = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+    filters = listed - {"cursor", "page_size", "fields", "format", "nojson"}
+    assert {"start__gte", "extension", "disposition", "start_stamp__gte"} <= filters
+    assert filters <= documented
+
+
+def test_bulk_changes_document_no_list_filters(schema):
+    for method in ("patch", "delete"):
+        names = {p["name"] for p in schema["paths"]["/api/extensions/"][method]["parameters"]}
+        assert not names & {"search", "ordering", "number__startswith", "page"}, method
