@@ -9,7 +9,7 @@ import re
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import connection, models
 
 from tests.factories import FACTORIES
 
@@ -208,9 +208,25 @@ VOLATILE = {("apikeys", "apikey"): {"last_used_at"}}
 
 
 def snapshot():
-    """Every row of every table, to prove that a refused request wrote nothing."""
-    state = {}
-    for model in apps.get_models():
+    """What the database holds, to prove that a refused request wrote nothing.
+
+    Inside the test's transaction on PostgreSQL: how many rows the transaction has
+    inserted, updated and deleted in each table (one query; it sees COPY, raw SQL and
+    many-to-many tables too, and counts writes later rolled back to a savepoint), plus the
+    rows of the tables with a volatile column, compared without it. Elsewhere: every row
+    of every table. Reading every table twice per test cost the matrices minutes."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        volatile_models = [apps.get_model(*label) for label in VOLATILE]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables "
+                "WHERE NOT relname = ANY(%s)",
+                [[model._meta.db_table for model in volatile_models]],
+            )
+            state = {name: counts for name, *counts in cursor.fetchall()}
+    else:
+        volatile_models, state = apps.get_models(), {}
+    for model in volatile_models:
         volatile = VOLATILE.get((model._meta.app_label, model._meta.model_name), set())
         rows = model._default_manager.order_by("pk").values()
         state[model._meta.label] = [{k: v for k, v in r.items() if k not in volatile} for r in rows]
