@@ -184,8 +184,8 @@ class CallRecordViewSet(PbxViewSet):
 
     def list_csv(self, request):
         # The export, every matching row: cdrs.export, which has PostgreSQL's COPY render
-        # the same cells (a page: the kernel's way).
-        if "page" in request.query_params or "cursor" in request.query_params:
+        # the same cells (a page, `?cursor=`: the kernel's way).
+        if "cursor" in request.query_params:
             return super().list_csv(request)
         queryset = self.filter_queryset(self.get_queryset())
         serializer = self.get_serializer()
@@ -200,7 +200,6 @@ class CallRecordViewSet(PbxViewSet):
             OpenApiParameter(
                 "cursor", str, description="One page of the export, as the list pages, not every row."
             ),
-            OpenApiParameter("page", str, description="Present: the first page only, not every row."),
             OpenApiParameter("page_size", str, description="Rows of that page, or `all`."),
         ],
         responses={(200, "text/csv"): OpenApiTypes.STR},

@@ -154,6 +154,10 @@ class SearchFilter(filters.SearchFilter):
     def get_schema_operation_parameters(self, view):
         return super().get_schema_operation_parameters(view) if self.query_parameters(view) else []
 
+    def filter_queryset(self, request, queryset, view):
+        # Without search fields the route takes no `search` (pbx.api.strict): not even read.
+        return super().filter_queryset(request, queryset, view) if self.query_parameters(view) else queryset
+
 
 class OrderingFilter(filters.OrderingFilter):
     """`?ordering=field,-other` over the viewset's `ordering_fields`; a name that is not one
@@ -164,6 +168,13 @@ class OrderingFilter(filters.OrderingFilter):
 
     def get_schema_operation_parameters(self, view):
         return super().get_schema_operation_parameters(view) if self.query_parameters(view) else []
+
+    def get_ordering(self, request, queryset, view):
+        # `ordering_fields = []` means the route takes no `ordering`: not even read (the
+        # cursor paginator asks this too); the view's own order stands.
+        if not self.query_parameters(view):
+            return self.get_default_ordering(view)
+        return super().get_ordering(request, queryset, view)
 
     def remove_invalid_fields(self, queryset, fields, view, request):
         valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
