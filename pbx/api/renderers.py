@@ -10,7 +10,7 @@ import io
 import json
 
 from django.http import StreamingHttpResponse
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 
 def csv_value(value):
@@ -92,3 +92,17 @@ class CSVRenderer(BaseRenderer):
                 if column not in columns:
                     columns.append(column)
         return "".join(csv_lines(columns, records)).encode()
+
+
+class JsonErrorsMixin:
+    """For every API view: errors are JSON even where CSV was asked for (`?format=csv`,
+    `Accept: text/csv`): a CSV error body helps no one, and the schema documents errors
+    as the JSON envelope."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), CSVRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

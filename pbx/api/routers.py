@@ -6,14 +6,18 @@ registered.
 """
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.routers import APIRootView, DefaultRouter, Route
 from rest_framework.schemas.inspectors import DefaultSchema
 
+from pbx.api.renderers import JsonErrorsMixin
 from pbx.api.strict import StrictQueryMixin
 
 
-class ApiRootView(StrictQueryMixin, APIRootView):
+class ApiRootView(JsonErrorsMixin, StrictQueryMixin, APIRootView):
     """The index of the API: each resource's name and the URL of its list."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]  # an index, not rows: no CSV
 
     schema = DefaultSchema()  # DRF leaves its root view out of the schema; every route belongs in it
 

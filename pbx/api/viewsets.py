@@ -31,7 +31,7 @@ from pbx.api.exceptions import (
     PermissionDenied,
     UnknownField,
 )
-from pbx.api.renderers import CSVRenderer, stream_csv
+from pbx.api.renderers import CSVRenderer, JsonErrorsMixin, stream_csv
 from pbx.api.scope import scope_of
 from pbx.api.serializers import apply_aliases
 from pbx.api.strict import StrictQueryMixin
@@ -52,7 +52,7 @@ def every_row(queryset, chunk_size=2000):
         yield from queryset.iterator(chunk_size=chunk_size)
 
 
-class PbxViewSet(StrictQueryMixin, viewsets.ModelViewSet):
+class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ModelViewSet):
     """Base of every resource: scope, role limits, atomic and bulk writes, CSV, strict input."""
 
     lookup_value_regex = ID_REGEX
@@ -180,15 +180,6 @@ class PbxViewSet(StrictQueryMixin, viewsets.ModelViewSet):
         return [
             name for name, field in serializer.fields.items() if not field.write_only and name not in hidden
         ]
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are JSON even when CSV was asked for: a CSV error body helps no one.
-        if response.status_code >= 400 and isinstance(
-            getattr(request, "accepted_renderer", None), CSVRenderer
-        ):
-            request.accepted_renderer = self.renderer_classes[0]()
-            request.accepted_media_type = request.accepted_renderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
     # --- tenant of new objects ----------------------------------------------------------
 

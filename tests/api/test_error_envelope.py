@@ -201,3 +201,13 @@ def test_api_answers_allow_any_origin(api, anon, acme_key, acme_read_key, reques
     }[request_kind]()
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "X-Request-ID" in response["Access-Control-Expose-Headers"]
+
+
+@pytest.mark.parametrize("route", **routes_where(lambda r: "GET" in r.methods))
+def test_an_error_is_the_json_envelope_even_when_csv_was_asked_for(api, admin_key, route):
+    """A refused read with `?format=csv` is still JSON (an unknown parameter, or, where the
+    route has no CSV form, such as the API's index, the format itself)."""
+    response = api(admin_key).get(route.url({"format": "csv", "no_such_parameter": "1"}))
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    assert 400 <= response.status_code < 500
+    assert set(response.json()["error"]) >= {"code", "message"}
