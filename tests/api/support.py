@@ -201,6 +201,14 @@ def assert_no_leak(response, values, sent=""):
         assert not re.search(pattern, text), f"the answer reveals {name}={value!r}: {text[:500]}"
 
 
+def target(route, acme, acme_admin):
+    """A URL of the route that addresses an existing object of ACME when the route needs
+    one (a list or action URL names ACME where the route is tenant-owned)."""
+    if not route.is_object:
+        return route.url({"tenant": "ACME"} if route.is_tenant_owned else None)
+    return route.url_for(make(route, tenant=acme, user=acme_admin))
+
+
 # --- the whole database -----------------------------------------------------------------
 
 # Columns that record a read, not a write (an API key's last use).

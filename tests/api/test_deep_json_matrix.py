@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.api.routes import route_methods
-from tests.api.support import assert_error, make
+from tests.api.support import assert_error, target
 
 DEPTH = 1000
 FORM = "application/x-www-form-urlencoded"  # what FreeSWITCH's mod_json_cdr posts
@@ -15,12 +15,6 @@ WRITES = route_methods(lambda r: r.is_resource, methods=("POST", "PUT", "PATCH")
 
 def deep_body(depth=DEPTH):
     return '{"name": ' + "[" * depth + "]" * depth + "}"
-
-
-def target(route, acme, acme_admin):
-    if not route.is_object:
-        return route.url({"tenant": "ACME"} if route.is_tenant_owned else None)
-    return route.url_for(make(route, tenant=acme, user=acme_admin))
 
 
 @pytest.mark.parametrize(("route", "method"), **WRITES)

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from tests.api.routes import EVERY_METHOD, ROUTES, route_methods, routes_where
-from tests.api.support import assert_error, make
+from tests.api.support import assert_error, target
 
 BODY_METHODS = route_methods(
     lambda r: r.is_resource, methods=("POST", "PUT", "PATCH", "DELETE")
@@ -19,13 +19,6 @@ WITH_BODY = [
     if m in ("POST", "PUT", "PATCH") or (m == "DELETE" and r.is_list)
 ]
 WITH_BODY = {"argvalues": WITH_BODY, "ids": [f"{r}-{m}" for r, m in WITH_BODY]}
-
-
-def target(route, acme, acme_admin):
-    """A URL of the route that addresses an existing object when the route needs one."""
-    if not route.is_object:
-        return route.url({"tenant": "ACME"} if route.is_tenant_owned else None)
-    return route.url_for(make(route, tenant=acme, user=acme_admin))
 
 
 # --- the body ---------------------------------------------------------------------------
