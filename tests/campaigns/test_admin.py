@@ -68,26 +68,31 @@ def test_a_cron_job_cannot_target_another_tenants_campaign_in_the_admin(client, 
     assert not CronJob.objects.exists()
 
 
+def campaign_form(tenant, name, state):
+    """The admin's campaign form as a browser posts it, with no fax files or destinations."""
+    return {
+        "tenant": tenant.pk,
+        "name": name,
+        "state": state,
+        "concurrent_calls": 1,
+        "window_start": "09:00",
+        "window_end": "18:00",
+        "time_zone": "UTC",
+        "max_attempts": 3,
+        "retry_minutes": 30,
+        "fax_files-TOTAL_FORMS": "0",
+        "fax_files-INITIAL_FORMS": "0",
+        "destinations-TOTAL_FORMS": "0",
+        "destinations-INITIAL_FORMS": "0",
+    }
+
+
 def test_the_admin_refuses_an_illegal_state_move_too(client, superuser, acme):
     campaign = CampaignFactory(tenant=acme, state="finished")
     client.force_login(superuser)
     response = client.post(
         f"/admin/campaigns/campaign/{campaign.pk}/change/",
-        {
-            "tenant": acme.pk,
-            "name": campaign.name,
-            "state": "paused",
-            "concurrent_calls": 1,
-            "window_start": "09:00",
-            "window_end": "18:00",
-            "time_zone": "UTC",
-            "max_attempts": 3,
-            "retry_minutes": 30,
-            "fax_files-TOTAL_FORMS": "0",
-            "fax_files-INITIAL_FORMS": "0",
-            "destinations-TOTAL_FORMS": "0",
-            "destinations-INITIAL_FORMS": "0",
-        },
+        campaign_form(acme, campaign.name, "paused"),
     )
     assert response.status_code == 200
     assert "A finished campaign cannot become paused" in response.content.decode()
@@ -99,21 +104,7 @@ def test_the_admin_creates_campaigns_as_draft_only(client, superuser, acme):
     client.force_login(superuser)
     response = client.post(
         "/admin/campaigns/campaign/add/",
-        {
-            "tenant": acme.pk,
-            "name": "Spring",
-            "state": "finished",
-            "concurrent_calls": 1,
-            "window_start": "09:00",
-            "window_end": "18:00",
-            "time_zone": "UTC",
-            "max_attempts": 3,
-            "retry_minutes": 30,
-            "fax_files-TOTAL_FORMS": "0",
-            "fax_files-INITIAL_FORMS": "0",
-            "destinations-TOTAL_FORMS": "0",
-            "destinations-INITIAL_FORMS": "0",
-        },
+        campaign_form(acme, "Spring", "finished"),
     )
     assert response.status_code == 200
     assert "A new campaign starts as draft, not finished." in response.content.decode()
