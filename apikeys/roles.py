@@ -1,4 +1,4 @@
-"""The three API roles (docs/api.md), held as Django groups.
+"""The API roles (docs/api.md), held as Django groups.
 
 The groups are created by a data migration; a superuser counts as admin_api. A user in
 several role groups has the strongest of them.
@@ -7,15 +7,19 @@ several role groups has the strongest of them.
 ADMIN = "admin_api"
 MINOR_ADMIN = "minor_admin_api"
 USER = "user_api"
+# A switch (Kamailio, Asterisk, FreeSWITCH) reading what it needs to run calls: it may
+# call the switch's endpoints (/api/switch/) and nothing else (docs/switches.md).
+SWITCH = "switch_api"
 
 # Strongest first.
-ROLES = (ADMIN, MINOR_ADMIN, USER)
+ROLES = (ADMIN, MINOR_ADMIN, USER, SWITCH)
 # The roles that work in the admin (is_staff), each within its reach.
 STAFF_ROLES = (ADMIN, MINOR_ADMIN)
 ROLE_CHOICES = [
     (ADMIN, "Platform administrator"),
     (MINOR_ADMIN, "Tenant administrator"),
     (USER, "Extension user"),
+    (SWITCH, "Switch (Kamailio, Asterisk, FreeSWITCH)"),
 ]
 
 

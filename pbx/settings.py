@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "campaigns",
     "cdrs",
     "webhooks",
+    "switch",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ import cdrs.urls  # noqa: F401
 import extensions.api.urls  # noqa: F401
 import media.api.urls  # noqa: F401
 import routing.api.urls  # noqa: F401
+import switch.api.urls  # noqa: F401
 import tenants.api.urls  # noqa: F401  (each app's api/urls.py registers with the router)
 import webhooks.api.urls  # noqa: F401
 from apikeys.api.views import LoginView

@@ -5,6 +5,7 @@
 - `acme_admin` (minor_admin_api, member of ACME) holds `acme_key`, a tenant key for ACME;
   `globex_admin` likewise for GLOBEX.
 - `acme_user` (user_api, member of ACME) holds `acme_user_key`.
+- `switch_user` (switch_api) holds `switch_key`, the global key a switch reads pbx with.
 - `api(key)` is an APIClient sending that key; `anon` sends none.
 
 Every test is safe to run in parallel (pytest-xdist, as `make test` does): each worker
@@ -151,6 +152,17 @@ def globex_key(globex_admin, globex):
 @pytest.fixture
 def acme_user_key(acme_user, acme):
     return ApiKeyFactory(owner=acme_user, tenant=acme, name="acme user key")
+
+
+@pytest.fixture
+def switch_user(db):
+    return UserFactory(username="kamailio", role=roles.SWITCH)
+
+
+@pytest.fixture
+def switch_key(switch_user):
+    """The credential a switch (Kamailio, Asterisk, FreeSWITCH) reads pbx with."""
+    return ApiKeyFactory(owner=switch_user, name="kamailio")
 
 
 @pytest.fixture

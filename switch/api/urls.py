@@ -1,0 +1,1 @@
+"""The switch's endpoints, registered with the kernel's router under /api/switch/."""
