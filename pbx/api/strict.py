@@ -73,6 +73,12 @@ class StrictQueryMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # After authentication and permissions: a caller without access hears 401 or 403,
-        # not which parameters exist. A CORS preflight carries no query of the client's.
-        if request.method != "OPTIONS":
+        # not which parameters exist. A CORS preflight carries no query of the client's,
+        # and a method the view does not serve answers 405 whatever its query says.
+        served = (
+            getattr(self, request.method.lower(), None)
+            if request.method.lower() in self.http_method_names
+            else None
+        )
+        if request.method != "OPTIONS" and served is not None:
             refuse_unknown_parameters(request.query_params, self.accepted_query_parameters())

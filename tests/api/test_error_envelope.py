@@ -98,6 +98,14 @@ def test_a_method_the_route_does_not_answer_is_405_method_not_allowed(api, admin
     assert method not in allowed and {m for m in route.methods} <= allowed
 
 
+@pytest.mark.parametrize(("route", "method"), NOT_ALLOWED, ids=[f"{r}-{m}" for r, m in NOT_ALLOWED])
+def test_a_method_the_route_does_not_answer_is_405_whatever_its_query(api, admin_key, route, method):
+    url = route.url()
+    url += ("&" if "?" in url else "?") + "no_such_parameter=1"
+    response = api(admin_key).generic(method, url, "{}", content_type="application/json")
+    assert_error(response, 405, "method_not_allowed")
+
+
 @pytest.mark.parametrize(
     "url", ["/api/extensions/?name=%00", "/api/extensions/?search=a%00b", "/api/extensions/%00/"]
 )
