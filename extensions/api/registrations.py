@@ -13,7 +13,9 @@ from django.db.models import Exists, OuterRef, Subquery
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apikeys import roles
 from extensions.models import Extension
+from pbx.api.scope import scope_of
 
 
 def registration_model():
@@ -120,10 +122,16 @@ REGISTRATION_ITEM = {
     }
 )
 class RegistrationsField(serializers.Field):
-    """`registrations`: the current contacts (details only, like destinations)."""
+    """`registrations`: the current contacts (details only, like destinations). A user_api
+    caller reads its colleagues' extensions but not where their phones are (addresses and
+    devices): it sees the contacts of its own extensions only."""
 
     def __init__(self, **kwargs):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, extension):
+        request = self.context.get("request")
+        scope = scope_of(request) if request is not None else None
+        if scope is not None and scope.role == roles.USER and extension.user_id != scope.user.pk:
+            return []
         return RegistrationSerializer(current_registrations(extension), many=True).data

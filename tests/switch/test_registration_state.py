@@ -236,6 +236,18 @@ def test_a_user_sees_the_registration_state_of_the_tenant_s_extensions(api, acme
     assert detail(api, acme_user_key, reception)["registered"] is True
 
 
+def test_a_user_does_not_see_where_a_colleague_s_phone_is(api, acme_user_key, reception):
+    kamailio_registers("100", "acme.pbx.test")
+    assert detail(api, acme_user_key, reception)["registrations"] == []
+
+
+def test_a_user_sees_the_contacts_of_its_own_extension(api, acme_user_key, acme_user, reception):
+    reception.user = acme_user
+    reception.save()
+    kamailio_registers("100", "acme.pbx.test")
+    assert len(detail(api, acme_user_key, reception)["registrations"]) == 1
+
+
 @pytest.fixture
 def schema(db):
     response = Client().get("/api/schema/?format=json")
