@@ -133,8 +133,8 @@ class Switch:
                 "domain": extension.tenant.sip_domain,
                 "number": number,
                 "name": name or extension.name or extension.number,
-                "hold": hold,
             },
+            hold=hold,
             username=extension.sip_username,
             password=extension.password if password is None else password,
         )
@@ -146,7 +146,8 @@ class Switch:
         return self.sipp.run(
             "carrier_call",
             ip=source,
-            keys={"number": number, "caller": caller, "carrier_domain": domain, "hold": hold},
+            keys={"number": number, "caller": caller, "carrier_domain": domain},
+            hold=hold,
         )
 
 

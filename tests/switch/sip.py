@@ -22,6 +22,8 @@ KAMAILIO = shutil.which("kamailio") or shutil.which("kamailio", path="/usr/sbin"
 SIPP = shutil.which("sipp")
 SCENARIOS = Path(__file__).parent / "scenarios"
 LOOPBACK = "127.0.0.1"
+# Keys sipp cannot take with -key (a status line's code): filled into the scenario.
+FILLED = ("code",)
 
 
 def missing_tools():
@@ -219,59 +221,41 @@ class Sipp:
     def __init__(self, folder, kamailio_port):
         self.folder, self.kamailio_port = Path(folder), kamailio_port
 
-    def command(self, scenario, *, port, ip, keys, username, password, timeout, target=True):
+    def command(self, scenario, *, port, ip, keys, timeout, target, username=None, password=None, hold=None):
         run = next(self._runs)
         log = self.folder / f"{scenario}-{run}.log"
+        # sipp reads a status line's code when it loads the scenario, before any -key
+        # applies: such keys are written into a copy of the scenario.
+        text = (SCENARIOS / f"{scenario}.xml").read_text()
+        for name in [name for name in keys if f"[{name}]" in text and name in FILLED]:
+            text = text.replace(f"[{name}]", str(keys.pop(name)))
+        path = self.folder / f"{scenario}-{run}.xml"
+        path.write_text(text)
         command = [SIPP]
         if target:
             command.append(f"{LOOPBACK}:{self.kamailio_port}")
-        command += ["-sf", str(SCENARIOS / f"{scenario}.xml"), "-m", "1", "-i", ip, "-p", str(port)]
+        command += ["-sf", str(path), "-m", "1", "-i", ip, "-p", str(port)]
         command += ["-mp", str(free_port(ip)), "-nostdin", "-timeout", f"{timeout}s", "-timeout_error"]
         command += ["-trace_msg", "-message_file", str(log), "-trace_err", "-error_file", str(log) + ".err"]
         if username:
             command += ["-au", username, "-ap", password or ""]
+        if hold is not None:
+            command += ["-d", str(hold)]  # the pause before an answered caller hangs up
         for name, value in keys.items():
             command += ["-key", name, str(value)]
         return command, log
 
-    def run(self, scenario, *, port=None, ip=LOOPBACK, keys=None, username=None, password=None, timeout=15):
-        """Run a calling scenario (REGISTER, a call) to the end."""
-        running = self.start(
-            scenario,
-            port=port,
-            ip=ip,
-            keys=keys,
-            username=username,
-            password=password,
-            timeout=timeout,
-            target=True,
-        )
-        return running.wait()
+    def run(self, scenario, *, timeout=15, **options):
+        """Run a calling scenario (REGISTER, a call) to the end; its Dialog."""
+        return self.start(scenario, timeout=timeout, target=True, **options).wait()
 
-    def start(
-        self,
-        scenario,
-        *,
-        port=None,
-        ip=LOOPBACK,
-        keys=None,
-        username=None,
-        password=None,
-        timeout=20,
-        target=False,
-    ):
+    def start(self, scenario, *, port=None, ip=LOOPBACK, keys=None, timeout=20, target=False, **options):
         """Start a scenario in the background (an answering one: phone, media server,
-        carrier); `.wait()` or `.stop()` gives its Dialog."""
+        carrier); `.wait()` or `.stop()` gives its Dialog. `options`: username and
+        password (the digest), hold (ms an answered caller waits before BYE)."""
         port = port or free_port(ip)
         command, log = self.command(
-            scenario,
-            port=port,
-            ip=ip,
-            keys=keys or {},
-            username=username,
-            password=password,
-            timeout=timeout,
-            target=target,
+            scenario, port=port, ip=ip, keys=dict(keys or {}), timeout=timeout, target=target, **options
         )
         process = subprocess.Popen(
             command,
