@@ -135,13 +135,14 @@ def _reachable_rows(roots, labels):
 
 
 class CallPath:
-    """Walks one call; `steps` is the answer's chain. `deciders` are the target types
-    that pass the call on (the rest take it); `evaluated` the schedules read on the way,
-    each with the moment it was read at (how long the switch may keep the answer)."""
+    """Walks one call; `steps` is the answer's chain. `origin` is the DID the call
+    arrives on, or any object of its tenant (the extension whose busy slot the switch
+    walks). `deciders` are the target types that pass the call on (the rest take it);
+    `evaluated` the schedules read on the way (how long the switch may keep its answer)."""
 
-    def __init__(self, did, moment, digits="", *, graph=None, deciders=DECIDERS):
-        self.did, self.moment, self.digits = did, moment, digits
-        self.tenant_id = did.tenant_id
+    def __init__(self, origin, moment, digits="", *, graph=None, deciders=DECIDERS):
+        self.origin, self.moment, self.digits = origin, moment, digits
+        self.tenant_id = origin.tenant_id
         self.graph = graph if graph is not None else DestinationGraph()
         self.deciders = deciders
         self.steps, self.seen = [], set()
