@@ -1,7 +1,7 @@
-"""Kamailio and sipp as child processes, for the SIP tests in tests/switch/.
+"""Kamailio and sipp as child processes, for the SIP tests in tests/switch/sip/.
 
 `Kamailio` runs the shipped configuration (written by `manage.py kamailio_config`) on
-a loopback port of its own; `Sipp` runs a scenario of tests/switch/scenarios/ as a
+a loopback port of its own; `Sipp` runs a scenario of tests/switch/sip/scenarios/ as a
 phone, a carrier or a media server and returns what it sent and received
 (`Dialog`). Every sipp scenario ends well whatever Kamailio answers: the tests read
 the answers from sipp's message log, so a failing test says what happened.

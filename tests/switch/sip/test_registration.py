@@ -1,80 +1,80 @@
 """Phones register through Kamailio, digest-authenticated against pbx's
 kamailio_subscriber VIEW; the registrations land in kamailio_location, where the API
-reads them (real Kamailio and sipp: tests/switch/conftest.py)."""
+reads them (real Kamailio and sipp: tests/switch/sip/conftest.py)."""
 
 from switch.models import Registration
 from tests.factories import ExtensionFactory, TenantFactory
-from tests.switch.sip import free_port
+from tests.switch.sip.harness import free_port
 
 
-def test_the_right_password_registers(switch, acme):
+def test_the_right_password_registers(sip, acme):
     extension = ExtensionFactory(tenant=acme, number="100", password="right-password-100")
 
-    assert switch.register(extension).final == 200
+    assert sip.register(extension).final == 200
 
 
-def test_a_wrong_password_is_refused(switch, acme):
+def test_a_wrong_password_is_refused(sip, acme):
     extension = ExtensionFactory(tenant=acme, number="100", password="right-password-100")
 
-    dialog = switch.register(extension, password="wrong-password-100")
+    dialog = sip.register(extension, password="wrong-password-100")
 
     assert dialog.codes == [401, 403]
     assert not Registration.objects.exists()
 
 
-def test_an_unknown_user_is_refused(switch, acme):
+def test_an_unknown_user_is_refused(sip, acme):
     extension = ExtensionFactory(tenant=acme, number="100", password="right-password-100")
 
-    assert switch.register(extension, user="199").final == 403
+    assert sip.register(extension, user="199").final == 403
 
 
-def test_another_tenants_domain_is_refused_with_the_same_credentials(switch, acme, globex):
+def test_another_tenants_domain_is_refused_with_the_same_credentials(sip, acme, globex):
     extension = ExtensionFactory(tenant=acme, number="100", password="right-password-100")
     ExtensionFactory(tenant=globex, number="100", password="globex-password-100")
 
-    assert switch.register(extension, domain=globex.sip_domain).final == 403
+    assert sip.register(extension, domain=globex.sip_domain).final == 403
 
 
-def test_a_disabled_extension_is_refused(switch, acme):
+def test_a_disabled_extension_is_refused(sip, acme):
     extension = ExtensionFactory(tenant=acme, number="100", password="right-password-100", enabled=False)
 
-    assert switch.register(extension).final == 403
+    assert sip.register(extension).final == 403
 
 
-def test_a_disabled_tenants_extension_is_refused(switch):
+def test_a_disabled_tenants_extension_is_refused(sip):
     tenant = TenantFactory(code="SHUT", enabled=False)
     extension = ExtensionFactory(tenant=tenant, number="100", password="right-password-100")
 
-    assert switch.register(extension).final == 403
+    assert sip.register(extension).final == 403
 
 
-def test_a_password_changed_through_the_api_applies_at_the_next_register(switch, acme, api, acme_key):
+def test_a_password_changed_through_the_api_applies_at_the_next_register(sip, acme, api, acme_key):
     extension = ExtensionFactory(tenant=acme, number="100", password="old-password-100")
     phone = free_port()
-    assert switch.register(extension, port=phone).final == 200
+    assert sip.register(extension, port=phone).final == 200
 
     response = api(acme_key).patch(
         f"/api/extensions/{extension.pk}/", {"password": "new-password-100"}, format="json"
     )
     assert response.status_code == 200
 
-    assert switch.register(extension, port=phone, password="old-password-100").final == 403
-    assert switch.register(extension, port=phone, password="new-password-100").final == 200
+    assert sip.register(extension, port=phone, password="old-password-100").final == 403
+    assert sip.register(extension, port=phone, password="new-password-100").final == 200
 
 
-def test_max_contacts_refuses_one_device_more(switch, acme):
+def test_max_contacts_refuses_one_device_more(sip, acme):
     extension = ExtensionFactory(tenant=acme, number="100", max_contacts=2)
 
-    answers = [switch.register(extension).final for _ in range(3)]
+    answers = [sip.register(extension).final for _ in range(3)]
 
     assert answers == [200, 200, 503]
     assert Registration.objects.filter(username="100", domain=acme.sip_domain).count() == 2
 
 
-def test_a_registration_is_in_kamailio_location_at_once(switch, acme):
+def test_a_registration_is_in_kamailio_location_at_once(sip, acme):
     extension = ExtensionFactory(tenant=acme, number="100")
 
-    switch.register(extension, expires=600)
+    sip.register(extension, expires=600)
 
     registration = Registration.objects.get()
     assert (registration.username, registration.domain) == ("100", acme.sip_domain)
@@ -82,11 +82,11 @@ def test_a_registration_is_in_kamailio_location_at_once(switch, acme):
     assert 590 <= (registration.expires - registration.last_modified).total_seconds() <= 600
 
 
-def test_a_register_with_expires_zero_removes_the_contact(switch, acme):
+def test_a_register_with_expires_zero_removes_the_contact(sip, acme):
     extension = ExtensionFactory(tenant=acme, number="100")
     port = free_port()
-    assert switch.register(extension, port=port).final == 200
+    assert sip.register(extension, port=port).final == 200
 
-    assert switch.register(extension, port=port, expires=0).final == 200
+    assert sip.register(extension, port=port, expires=0).final == 200
 
     assert not Registration.objects.exists()
