@@ -22,7 +22,7 @@ from django.db import connection
 from apikeys import roles
 from apikeys.models import KEY_START, PREFIX_ALPHABET, PREFIX_LENGTH, ApiKey, digest
 from switch.models import KamailioVersion
-from tests.factories import UserFactory
+from tests.factories import ServerFactory, UserFactory
 from tests.switch.sip.harness import LOOPBACK, Kamailio, Sipp, free_port, missing_tools
 
 SWITCH_USERNAME = "kamailio-under-test"
@@ -124,6 +124,14 @@ class Switch:
         """An answering end that does not register: a media server or a carrier."""
         return self.sipp.start(scenario, ip=ip, port=port, keys=keys)
 
+    def media(self, server, scenario="answer", **keys):
+        """The tenant's media server (Asterisk, FreeSWITCH) at `server`'s address."""
+        return self.server(scenario, ip=server.address, port=server.sip_port, **keys)
+
+    def carrier(self, trunk, scenario="answer", **keys):
+        """The carrier at `trunk`'s host and port."""
+        return self.server(scenario, ip=trunk.host, port=trunk.port, **keys)
+
     def call(self, extension, number, *, hold=300, name=None, password=None):
         """The extension's phone dials `number`; returns when the call is over."""
         return self.sipp.run(
@@ -149,6 +157,13 @@ class Switch:
             keys={"number": number, "caller": caller, "carrier_domain": domain},
             hold=hold,
         )
+
+
+@pytest.fixture
+def media_server(transactional_db):
+    """The tenants' media server (the switch's tests in tests/switch/ place ACME on it) as
+    a loopback address and port where `sip.media()` answers."""
+    return ServerFactory(name="media-1", address=LOOPBACK, sip_port=free_port())
 
 
 @pytest.fixture

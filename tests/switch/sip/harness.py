@@ -191,6 +191,11 @@ class Dialog:
     def invites(self):
         return self.received("INVITE")
 
+    @property
+    def call_id(self):
+        sent = [m for m in self.messages if m.direction == "sent"]
+        return sent[0].header("Call-ID") if sent else None
+
 
 def parse_messages(text):
     messages = []
