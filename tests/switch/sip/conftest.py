@@ -132,10 +132,11 @@ class Switch:
         """The carrier at `trunk`'s host and port."""
         return self.server(scenario, ip=trunk.host, port=trunk.port, **keys)
 
-    def call(self, extension, number, *, hold=300, name=None, password=None):
-        """The extension's phone dials `number`; returns when the call is over."""
+    def call(self, extension, number, *, hold=300, name=None, password=None, scenario="call"):
+        """The extension's phone dials `number`; returns when the call is over. `hold`:
+        ms before hanging up, once answered (call) or while ringing (cancel)."""
         return self.sipp.run(
-            "call",
+            scenario,
             keys={
                 "user": extension.sip_username,
                 "domain": extension.tenant.sip_domain,
