@@ -7,8 +7,10 @@
 """
 
 import datetime
+import re
 
 from django.db import models
+from django.utils import timezone
 
 UTC = datetime.UTC
 
@@ -56,6 +58,38 @@ def _utc(*args):
     return datetime.datetime(*args, tzinfo=UTC)
 
 
+# sip:[user@]host[:port][;params][?headers], the host an IPv6 reference in brackets.
+_SIP_URI = re.compile(
+    r"^(?P<scheme>sips?):(?:[^@;?]*@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^:;?\[\]]+)(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<params>;[^?]*)?",
+    re.IGNORECASE,
+)
+
+
+def sip_source(uri):
+    """(host, port) of a SIP URI as usrloc stores it, or (None, None) for anything else.
+
+    Without a port the URI means the default one: 5061 for sips: or transport=tls,
+    5060 otherwise. An IPv6 host is returned without its brackets."""
+    match = _SIP_URI.match((uri or "").strip())
+    if match is None:
+        return None, None
+    host = match["host"].strip("[]")
+    if match["port"] is not None:
+        port = int(match["port"])
+        return host, port if 0 < port < 65536 else None
+    params = (match["params"] or "").lower()
+    secure = match["scheme"].lower() == "sips" or ";transport=tls" in params
+    return host, 5061 if secure else 5060
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def current(self, at=None):
+        """The contacts registered at `at` (now): Kamailio keeps an expired row until its
+        timer deletes it, so a row alone is no registration."""
+        return self.filter(expires__gt=at or timezone.now())
+
+
 class Registration(models.Model):
     """One registered contact of a SIP account, as Kamailio's usrloc keeps it.
 
@@ -89,6 +123,8 @@ class Registration(models.Model):
     keepalive = models.IntegerField(db_default=0)
     partition = models.IntegerField(db_default=0)
 
+    objects = RegistrationQuerySet.as_manager()
+
     class Meta:
         db_table = "kamailio_location"
         ordering = ["id"]
@@ -103,6 +139,14 @@ class Registration(models.Model):
 
     def __str__(self):
         return f"{self.username}@{self.domain} {self.contact}"
+
+    @property
+    def source(self):
+        """(ip, port) the registration came from: Kamailio's `received` (the packet's
+        source, which fix_nated_register saves for a phone behind NAT), else the
+        contact's own host and port."""
+        host, port = sip_source(self.received)
+        return (host, port) if host else sip_source(self.contact)
 
 
 class KamailioVersion(models.Model):

@@ -1,13 +1,20 @@
-"""Filters of extensions: `?number__startswith=1`, `?tech=PJSIP`, `?user=7` ..."""
+"""Filters of extensions: `?number__startswith=1`, `?tech=PJSIP`, `?user=7`, `?registered=true` ..."""
 
 import django_filters
 
+from extensions.api.registrations import registered_now
 from extensions.models import Extension
-from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
+from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet, StrictBooleanFilter
 
 
 class ExtensionFilterSet(PbxFilterSet):
     user = django_filters.NumberFilter(field_name="user_id")
+    registered = StrictBooleanFilter(
+        method="filter_registered", label="registered now (a contact in Kamailio's location table)"
+    )
+
+    def filter_registered(self, queryset, name, value):
+        return queryset.filter(registered_now()) if value else queryset.exclude(registered_now())
 
     class Meta:
         model = Extension

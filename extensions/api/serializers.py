@@ -6,6 +6,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from extensions.api.owners import may_own
+from extensions.api.registrations import RegisteredField, RegistrationsField
 from extensions.models import CODECS, Extension
 from pbx.api.references import ObjectIdField, check_ids
 from pbx.api.scope import scope_of
@@ -52,6 +53,9 @@ class ExtensionSerializer(NumberedSerializer):
         min_value=1,
         help_text="Id of the user the extension belongs to; the user must belong to the tenant.",
     )
+    # Read from Kamailio's location table (docs/api.md).
+    registered = RegisteredField()
+    registrations = RegistrationsField()
 
     class Meta:
         model = Extension
@@ -88,11 +92,15 @@ class ExtensionSerializer(NumberedSerializer):
             "account_code",
             "description",
             "user",
+            "registered",
+            "registrations",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
         secret_fields = ["password"]
+        # A list would read the contacts once per row: it shows `registered` alone.
+        detail_only_fields = ["registrations"]
         validators = []  # uniqueness is checked in validate(), with the API's own error codes
         # Field names of the systems our users come from (MiRTA PBX, FusionPBX, DjangoPBX).
         aliases = {

@@ -1,6 +1,7 @@
 """Extensions: `/api/extensions/` and `/api/extensions/number/<number>/`."""
 
 from extensions.api.filters import ExtensionFilterSet
+from extensions.api.registrations import registered_now
 from extensions.api.serializers import FORWARDS, ExtensionSerializer
 from extensions.models import Extension
 from pbx.api.viewsets import NumberedViewSet
@@ -22,3 +23,10 @@ class ExtensionViewSet(NumberedViewSet):
         "caller_id_number",
         *[f"forward_{kind}_{part}" for kind in FORWARDS for part in ("enabled", "destination")],
     )
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":
+            # `registered` rides along with each row (a detail reads the contacts instead).
+            queryset = queryset.annotate(registered_now=registered_now())
+        return queryset

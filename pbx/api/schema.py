@@ -5,13 +5,15 @@
   what destinations point at; the list's filters on the list (and on actions declaring
   `extend_schema(filters=True)`), never on bulk changes. Integer path ids.
 - Bulk PATCH and DELETE on list paths, with their array bodies.
-- The detail-only `destinations` and `referenced_by` in every resource's component.
+- The detail-only fields (`destinations`, `referenced_by`, a serializer's
+  `Meta.detail_only_fields`) in every resource's component, never required.
 - One security scheme per way of sending a credential, offered as alternatives.
 - Tags by resource, described and grouped by app (`x-tagGroups`).
 - The error envelope, documented on every operation for every status the kernel can
   answer, so that a client (and schemathesis) can rely on the schema for errors too.
 """
 
+import copy
 from functools import cache
 
 from django.apps import apps
@@ -178,10 +180,10 @@ class PbxAutoSchema(AutoSchema):
         return body
 
     def _map_serializer(self, serializer, direction, bypass_extensions=False):
-        """Add the detail-only fields (`destinations`, `referenced_by`) to a resource's
-        component: its list and detail share the component, and the kernel leaves those
-        fields out of lists (they cost queries per row), so the schema gets them, not
-        required, whichever view it met first."""
+        """Add the detail-only fields (`destinations`, `referenced_by`, the serializer's
+        `Meta.detail_only_fields`) to a resource's component: its list and detail share
+        the component, and the kernel leaves those fields out of lists (they cost queries
+        per row), so the schema gets them, not required, whichever view it met first."""
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
         model = getattr(getattr(serializer, "Meta", None), "model", None)
         if model is None or "properties" not in schema or not isinstance(serializer, PbxModelSerializer):
@@ -191,10 +193,17 @@ class PbxAutoSchema(AutoSchema):
             extras["destinations"] = DestinationsField()
         if destinations.is_target(model) and direction == "response":
             extras["referenced_by"] = ReferencedByField()
+        if direction == "response":
+            for name in getattr(serializer.Meta, "detail_only_fields", ()):
+                extras[name] = copy.deepcopy(type(serializer)._declared_fields[name])
         for name, field in extras.items():
             if name not in schema["properties"]:
                 field.bind(name, serializer)
                 schema["properties"][name] = self._map_serializer_field(field, direction)
+            if name in schema.get("required", ()):
+                schema["required"].remove(name)  # a list's rows do not carry it
+                if not schema["required"]:
+                    del schema["required"]
         return schema
 
     def get_filter_backends(self):

@@ -4,6 +4,8 @@
 - `fields=` on reads, to choose the columns returned;
 - secrets (Meta.secret_fields) written by anyone who may write the object but shown only
   to a credential whose scope may see secrets (docs/api.md);
+- fields that would cost a query per row (Meta.detail_only_fields) left out of lists,
+  as destinations are;
 - input aliases (Meta.aliases), so that payloads written for the systems our users
   come from (MiRTA PBX and DjangoPBX) are understood: `{"ex_number": "100"}` or
   `{"ps_auths": {"password": "..."}}` mean `number` and `password`;
@@ -161,6 +163,9 @@ class PbxModelSerializer(serializers.ModelSerializer):
                 fields["destinations"] = DestinationsField()
             if destinations.is_target(self.Meta.model):
                 fields["referenced_by"] = ReferencedByField()
+        else:
+            for name in getattr(self.Meta, "detail_only_fields", ()):
+                fields.pop(name, None)
         request = self.context.get("request")
         if request is not None and request.method in SAFE_METHODS and self._is_root:
             wanted = request.query_params.get("fields")
