@@ -90,3 +90,19 @@ def test_a_register_with_expires_zero_removes_the_contact(sip, acme):
     assert sip.register(extension, port=port, expires=0).final == 200
 
     assert not Registration.objects.exists()
+
+
+def test_the_api_shows_the_registration_at_once(sip, acme, api, acme_key):
+    extension = ExtensionFactory(tenant=acme, number="100")
+    phone = free_port()
+    assert sip.register(extension, port=phone).final == 200
+
+    detail = api(acme_key).get(f"/api/extensions/{extension.pk}/").json()
+
+    assert detail["registered"] is True
+    [registration] = detail["registrations"]
+    assert registration["contact"] == f"sip:100@127.0.0.1:{phone}"
+    assert (registration["received_ip"], registration["received_port"]) == ("127.0.0.1", phone)
+    assert registration["user_agent"] == "sipp phone"
+    listed = api(acme_key).get("/api/extensions/?registered=true").json()
+    assert [row["id"] for row in listed["results"]] == [extension.pk]
