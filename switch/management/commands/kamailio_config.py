@@ -62,13 +62,15 @@ class Command(PbxCommand):
             "PBX_HTTP_URL": http_url(pbx_url),
             "PBX_LISTEN": listen_address(listen),
         }
+        filled_settings({**values, "PBX_API_KEY": "pbx_checked"})  # refuse a bad value before any write
         values["PBX_API_KEY"] = self.create_credential() if create_credential else checked_key(api_key)
+        text = filled_settings(values)
         folder = Path(out)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / MAIN).write_text((SHIPPED / MAIN).read_text())
             settings_file = folder / SETTINGS
-            settings_file.write_text(filled_settings(values))
+            settings_file.write_text(text)
             settings_file.chmod(0o640)  # it holds the database password and the key
         except OSError as error:
             raise CommandError(f"Cannot write into {out}: {error.strerror or error}.") from None

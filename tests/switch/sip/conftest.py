@@ -60,14 +60,16 @@ def store_table_versions():
 
 
 @pytest.fixture(scope="session")
-def kamailio(django_db_setup, django_db_blocker, live_server, switch_api_key, tmp_path_factory):
+def kamailio(django_db_setup, django_db_blocker, switch_api_key, tmp_path_factory, request):
     """Kamailio on udp:127.0.0.1:<free port> with the configuration the command writes
     for this worker's test database and live server."""
-    folder = tmp_path_factory.mktemp("kamailio")
-    port = free_port()
     with django_db_blocker.unblock():
         if reason := skip_reason():
             pytest.skip(reason)
+    live_server = request.getfixturevalue("live_server")  # only once the tests can run
+    folder = tmp_path_factory.mktemp("kamailio")
+    port = free_port()
+    with django_db_blocker.unblock():
         # The command checks the key against the database: it exists while the command
         # runs, and is gone before any test starts (tests count users and keys).
         api_key = store_switch_key(switch_api_key)
