@@ -32,9 +32,11 @@ def missing_tools():
     if missing:
         return f"{' and '.join(missing)} not installed (apt-get install kamailio sip-tester)"
     modules = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
-    needed = ["db_postgres", "http_client", "jansson"]
-    if modules.is_dir() and (absent := [m for m in needed if not (modules / f"{m}.so").exists()]):
-        return f"Kamailio modules {', '.join(absent)} missing (kamailio-postgres/-utils/-json-modules)"
+    packages = {"db_postgres": "postgres", "http_client": "utils", "jansson": "extra"}
+    absent = [name for name in packages if modules.is_dir() and not (modules / f"{name}.so").exists()]
+    if absent:
+        wanted = " ".join(f"kamailio-{packages[name]}-modules" for name in absent)
+        return f"Kamailio's modules {', '.join(absent)} are missing (apt-get install {wanted})"
     return None
 
 
