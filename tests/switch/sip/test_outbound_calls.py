@@ -106,3 +106,19 @@ def test_wrong_trunk_credentials_move_on_to_the_next_trunk(sip, alice, trunks, n
 
     assert len(carrier.wait().invites) == 2
     assert answering.wait().invites
+
+
+def test_a_trunks_from_user_goes_in_from_and_the_caller_id_in_p_asserted_identity(
+    sip, alice, trunks, national
+):
+    Extension.objects.filter(pk=alice.pk).update(outbound_caller_id_number="+390200000100")
+    first, _ = trunks
+    first.from_user, first.from_domain = "acme-account", "sip.carrier.example"
+    first.save()
+    carrier = sip.carrier(first)
+
+    sip.call(alice, "0612345678")
+
+    invite = carrier.wait().invites[0]
+    assert "<sip:acme-account@sip.carrier.example>" in invite.header("From")
+    assert invite.header("P-Asserted-Identity") == "<sip:+390200000100@sip.carrier.example>"
