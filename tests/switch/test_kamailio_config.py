@@ -43,8 +43,8 @@ def write(folder, *args, key=None, database_url=DB):
 def test_it_writes_the_shipped_configuration_and_the_four_settings(tmp_path, switch_key):
     write(tmp_path, "--listen", "udp:10.0.0.9:5060", key=switch_key.key)
 
-    shipped = (ROOT / "switch" / "kamailio" / "kamailio.cfg").read_text()
-    assert (tmp_path / "kamailio.cfg").read_text() == shipped
+    for name in ("kamailio.cfg", "pbx-calls.cfg", "pbx-records.cfg"):
+        assert (tmp_path / name).read_text() == (ROOT / "switch" / "kamailio" / name).read_text()
     assert settings_of(tmp_path) == {
         "PBX_DB_URL": DB,
         "PBX_HTTP_URL": "http://10.0.0.2:8000",

@@ -19,6 +19,8 @@ from pbx.management.base import PbxCommand
 
 SHIPPED = Path(__file__).resolve().parents[2] / "kamailio"
 MAIN, SETTINGS = "kamailio.cfg", "pbx-settings.cfg"
+# The configuration as shipped: kamailio.cfg includes the other two (and the settings).
+SHIPPED_FILES = (MAIN, "pbx-calls.cfg", "pbx-records.cfg")
 # The user a created credential belongs to.
 SWITCH_USERNAME = "kamailio"
 # Separators a #!substdef may use; the first one the value does not contain is taken.
@@ -30,7 +32,7 @@ class Command(PbxCommand):
     """Write pbx's Kamailio configuration into a folder, its four settings filled in:
     the database, pbx's URL, the switch's API key and the SIP socket (docs/switches.md)."""
 
-    help = "Write kamailio.cfg and pbx-settings.cfg for pbx's Kamailio into --out."
+    help = "Write pbx's Kamailio configuration (kamailio.cfg, its includes, pbx-settings.cfg) into --out."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -68,7 +70,8 @@ class Command(PbxCommand):
         folder = Path(out)
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / MAIN).write_text((SHIPPED / MAIN).read_text())
+            for name in SHIPPED_FILES:
+                (folder / name).write_text((SHIPPED / name).read_text())
             settings_file = folder / SETTINGS
             settings_file.write_text(text)
             settings_file.chmod(0o640)  # it holds the database password and the key
