@@ -4,10 +4,10 @@
 stores each finished call (switch.calls). A routing decision is always a 200 answer,
 a refusal included (`"action": "reject"`); 4xx is for a bad request or credential."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from pbx.api.parsers import JSONParser
@@ -24,6 +24,9 @@ from switch.api.serializers import (
     SwitchDIDQuerySerializer,
 )
 
+# DRF reads `?format=` on every request; these answers have one form.
+FORMAT = OpenApiParameter("format", str, enum=["json"], description="The answer's form: JSON.")
+
 
 class SwitchViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
     """What Kamailio asks pbx: where a call from an extension (`dial/`) or a carrier
@@ -35,9 +38,9 @@ class SwitchViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
     permission_classes = [SwitchOnly]
     for_switches = True
     throttle_classes = []
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]  # answers, not rows: no CSV
 
-    @extend_schema(parameters=[SwitchDialQuerySerializer], responses=SwitchAnswerSerializer)
+    @extend_schema(parameters=[SwitchDialQuerySerializer, FORMAT], responses=SwitchAnswerSerializer)
     @action(detail=False, methods=["get"], url_path="dial", query_parameters=["domain", "caller", "number"])
     def dial(self, request):
         """Where a call from an extension goes: an extension of its tenant, the media
@@ -45,7 +48,7 @@ class SwitchViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
         query = self._query(request, SwitchDialQuerySerializer, numbers=["number"])
         return Response(dialing.dial(**query))
 
-    @extend_schema(parameters=[SwitchDIDQuerySerializer], responses=SwitchAnswerSerializer)
+    @extend_schema(parameters=[SwitchDIDQuerySerializer, FORMAT], responses=SwitchAnswerSerializer)
     @action(detail=False, methods=["get"], url_path="did", query_parameters=["number", "caller", "source"])
     def did(self, request):
         """Where a call from a carrier (known by its source address) to a DID goes, and
@@ -54,6 +57,7 @@ class SwitchViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
         return Response(inbound.did(query["number"], query.get("caller", ""), query["source"]))
 
     @extend_schema(
+        parameters=[FORMAT],
         request=SwitchCallSerializer,
         responses={201: SwitchCallStoredSerializer, 200: SwitchCallStoredSerializer},
     )
