@@ -122,15 +122,28 @@ class Kamailio:
         return text[-limit:]
 
     def stop(self):
-        if self.process and self.process.poll() is None:
+        """End Kamailio and every process it forked (their database connections must be
+        gone before pytest drops the test database)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + 10
+        while group_alive(self.process.pid):
+            if time.monotonic() > deadline:
                 os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        if self.process:
-            self.log.close()
+            self.process.poll()  # reap the main process, else it counts as alive
+            time.sleep(0.05)
+        self.process.wait()
+        self.log.close()
+
+
+def group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @dataclass
