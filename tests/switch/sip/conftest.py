@@ -134,9 +134,11 @@ class Switch:
         """The carrier at `trunk`'s host and port."""
         return self.server(scenario, ip=trunk.host, port=trunk.port, **keys)
 
-    def call(self, extension, number, *, hold=300, name=None, password=None, scenario="call"):
+    def call(self, extension, number, *, hold=300, name=None, password=None, scenario="call", auth_as=None):
         """The extension's phone dials `number`; returns when the call is over. `hold`:
-        ms before hanging up, once answered (call) or while ringing (cancel)."""
+        ms before hanging up, once answered (call) or while ringing (cancel); `auth_as`:
+        another extension whose credentials answer the challenge."""
+        credentials = auth_as or extension
         return self.sipp.run(
             scenario,
             keys={
@@ -146,8 +148,8 @@ class Switch:
                 "name": name or extension.name or extension.number,
             },
             hold=hold,
-            username=extension.sip_username,
-            password=extension.password if password is None else password,
+            username=credentials.sip_username,
+            password=credentials.password if password is None else password,
         )
 
     def carrier_call(self, number, *, source=LOOPBACK, caller=None, hold=300, domain="carrier.example"):

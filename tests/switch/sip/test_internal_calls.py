@@ -122,6 +122,15 @@ def test_a_group_room_or_mailbox_number_goes_to_the_media_server(sip, alice, med
     assert invite.header("X-PBX-Destination") == f"{code}-{target.pk}"
 
 
+def test_a_caller_authenticated_as_another_extension_is_refused(sip, alice, bob):
+    phone = sip.phone(bob)
+
+    call = sip.call(alice, "101", auth_as=bob)
+
+    assert call.received()[-1].first_line == "SIP/2.0 403 From is not the authenticated user"
+    assert phone.stop().invites == []
+
+
 def test_a_wrong_password_on_the_invite_is_refused(sip, alice, bob):
     phone = sip.phone(bob)
 
