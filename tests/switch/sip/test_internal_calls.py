@@ -136,3 +136,7 @@ def test_a_wrong_password_on_the_invite_is_refused(sip, alice, bob):
 
     assert sip.call(alice, "101", password="not-alices-password").final == 403
     assert phone.stop().invites == []
+
+
+def test_a_number_pbx_cannot_read_is_404(sip, alice):
+    assert sip.call(alice, "1!2").final == 404
