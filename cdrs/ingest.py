@@ -74,6 +74,14 @@ class TenantDirectory:
             return None
         return tenant
 
+    def tenant_coded(self, code):
+        """The tenant whose code is `code` (in any case), if within reach; else None."""
+        code = str(code).strip().upper()
+        tenant = self._lookup(self._by_code, code, code=code) if code else None
+        if tenant is not None and self._allowed is not None and tenant.pk not in self._allowed:
+            return None
+        return tenant
+
     def _lookup(self, cache, key, **where):
         if key not in cache:
             cache[key] = Tenant.objects.filter(**where).first()
@@ -136,6 +144,12 @@ def resolve(record: SwitchRecord, tenant, directory, keep_raw=True):
     trunk_id = None
     if trunks and record.channels:
         trunk_id = next((trunks[name] for name in _trunk_names(record.channels) if name in trunks), None)
+    return call_row(record, tenant, direction, extension_id, did_id, trunk_id, keep_raw)
+
+
+def call_row(record: SwitchRecord, tenant, direction, extension_id, did_id, trunk_id, keep_raw=True):
+    """The CallRow of `record` in `tenant`, its direction and links already decided (by
+    resolve(), or by a switch that was told them: Kamailio asked pbx where the call goes)."""
     return CallRow(
         tenant.pk,
         record.call_id,

@@ -1,4 +1,5 @@
-"""The path a call to a DID follows at a given moment (`GET /api/dids/<id>/route/`).
+"""The path a call to a DID follows at a given moment (`GET /api/dids/<id>/route/`, and the
+switch's `GET /api/switch/did/`, which walk with the same code).
 
 A slot holds a list of destinations that the call tries in order. A terminal
 destination (an extension, a voicemail box, a queue, a hunt list, a conference room,
@@ -8,7 +9,13 @@ day/night state, an IVR by the keys the caller presses (`digits`, or none: its t
 path). When the slot they choose is empty, the call goes on to the next destination of
 the list that led to them. A destination reached twice in the same state is a loop: the
 path stops there and says so.
+
+The switch walks without keys: for it an IVR is where the media server takes over, so it
+walks with `deciders=SWITCH_DECIDERS` and the IVR ends the path like any terminal.
 """
+
+from django.db import connection
+from django.db.models import Q
 
 from pbx import destinations
 from pbx.models import Destination
@@ -16,6 +23,7 @@ from routing.destinations import IVR_KEYS
 from routing.models import CallerIdBlacklist
 
 DECIDERS = ("CONDITION", "FLOW", "IVR")
+SWITCH_DECIDERS = ("CONDITION", "FLOW")
 MAX_STEPS = 100
 
 
@@ -24,25 +32,134 @@ class Loop(Exception):
         self.step = step
 
 
-class CallPath:
-    """Walks one call; `steps` is the answer's chain."""
+class DestinationGraph:
+    """The part of the destination graph a call can reach, read in a constant number of
+    queries however long the chain (schedule -> flow -> schedule ...): one recursive query
+    over `Destination` follows the slots of the roots and of every target whose type is in
+    `follow`, then one query per target type reads the objects (schedules with their
+    ranges and exceptions). Anything asked for that was not reached is read on demand, so
+    the answers never depend on what was loaded, only the number of queries does.
 
-    def __init__(self, did, moment, digits=""):
-        self.did, self.moment, self.digits = did, moment, digits
-        self.tenant_id = did.tenant_id
+    `owners` are objects whose slots are read (a DID); `targets` are `(code, id)` reached
+    from outside the slots (a DID's own schedule)."""
+
+    def __init__(self, owners=(), targets=(), follow=DECIDERS):
+        self._slots = {}  # (owner label, owner id) -> {slot: [(code, id)]}
+        self._objects = {}  # (code, id) -> instance, or None when it no longer exists
+        self._read = set()  # owners whose slots are known
+        if owners or targets:
+            self._load(owners, targets, follow)
+
+    def slot(self, owner, slot):
+        """[(code, id)] of `owner`'s slot, in order."""
+        key = (owner._meta.label_lower, owner.pk)
+        if key not in self._read:
+            rows = Destination.objects.filter(owner_type=key[0], owner_id=key[1]).order_by("slot", "position")
+            for row in rows:
+                self._add(key, row.slot, row.target_type, row.target_id)
+            self._read.add(key)
+        return self._slots.get(key, {}).get(slot, [])
+
+    def target(self, code, target_id):
+        """(TargetType or None, the instance or None)."""
+        target = destinations.target_type(code)
+        if target is None or target.model is None:
+            return target, None
+        if (code, target_id) not in self._objects:
+            self._objects[(code, target_id)] = target.model._default_manager.filter(pk=target_id).first()
+        return target, self._objects[(code, target_id)]
+
+    def _add(self, owner, slot, code, target_id):
+        self._slots.setdefault(owner, {}).setdefault(slot, []).append((code, target_id))
+
+    def _load(self, owners, targets, follow):
+        labels = {}  # followed code -> its objects' owner label in Destination
+        for code in follow:
+            target = destinations.target_type(code)
+            if target is not None and target.model is not None:
+                labels[code] = target.model._meta.label_lower
+        roots = [(owner._meta.label_lower, owner.pk) for owner in owners]
+        roots += [(labels[code], target_id) for code, target_id in targets if code in labels]
+        wanted = {}  # code -> ids of the objects to read
+        for code, target_id in targets:
+            wanted.setdefault(code, set()).add(target_id)
+        self._read.update(roots)
+        for owner_type, owner_id, slot, code, target_id in _reachable_rows(roots, labels):
+            self._add((owner_type, owner_id), slot, code, target_id)
+            if target_id is not None:
+                wanted.setdefault(code, set()).add(target_id)
+                if code in labels:
+                    self._read.add((labels[code], target_id))
+        for code, ids in wanted.items():
+            target = destinations.target_type(code)
+            if target is None or target.model is None:
+                continue
+            rows = target.model._default_manager.filter(pk__in=ids)
+            if code == "CONDITION":
+                rows = rows.prefetch_related("ranges", "exceptions")
+            found = {obj.pk: obj for obj in rows}
+            for target_id in ids:
+                self._objects[(code, target_id)] = found.get(target_id)
+
+
+def _reachable_rows(roots, labels):
+    """(owner type, owner id, slot, target code, target id) of every destination row
+    reachable from `roots` through targets of the followed types, ordered by slot and
+    position: one recursive query (PostgreSQL and SQLite alike). UNION, not UNION ALL,
+    so a cycle of destinations ends the recursion."""
+    if not roots:
+        return []
+    table = connection.ops.quote_name(Destination._meta.db_table)
+    seeds = " UNION ".join(["SELECT CAST(%s AS VARCHAR(100)), CAST(%s AS BIGINT)"] * len(roots))
+    params = [value for root in roots for value in root]
+    if labels:
+        cases = " ".join(["WHEN %s THEN %s"] * len(labels))
+        params += [value for pair in labels.items() for value in pair]
+        params += list(labels)
+        recursion = (
+            f" UNION SELECT CAST(CASE d.target_type {cases} END AS VARCHAR(100)), d.target_id"
+            f" FROM {table} d JOIN reach r ON d.owner_type = r.owner_type AND d.owner_id = r.owner_id"
+            f" WHERE d.target_id IS NOT NULL AND d.target_type IN ({', '.join(['%s'] * len(labels))})"
+        )
+    else:
+        recursion = ""
+    sql = (
+        f"WITH RECURSIVE reach(owner_type, owner_id) AS ({seeds}{recursion}) "
+        f"SELECT d.owner_type, d.owner_id, d.slot, d.target_type, d.target_id FROM {table} d "
+        "JOIN reach r ON d.owner_type = r.owner_type AND d.owner_id = r.owner_id "
+        "ORDER BY d.owner_type, d.owner_id, d.slot, d.position"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+class CallPath:
+    """Walks one call; `steps` is the answer's chain. `origin` is the DID the call
+    arrives on, or any object of its tenant (the extension whose busy slot the switch
+    walks). `deciders` are the target types that pass the call on (the rest take it);
+    `evaluated` the schedules read on the way (how long the switch may keep its answer)."""
+
+    def __init__(self, origin, moment, digits="", *, graph=None, deciders=DECIDERS):
+        self.origin, self.moment, self.digits = origin, moment, digits
+        self.tenant_id = origin.tenant_id
+        self.graph = graph if graph is not None else DestinationGraph()
+        self.deciders = deciders
         self.steps, self.seen = [], set()
+        self.evaluated = []
 
     # --- reading the configuration ----------------------------------------------------
 
     def _slot(self, owner, slot):
-        rows = Destination.objects.filter(owner_type=owner._meta.label_lower, owner_id=owner.pk, slot=slot)
-        return [(row.target_type, row.target_id) for row in rows.order_by("position")]
+        return self.graph.slot(owner, slot)
 
     def _target(self, code, target_id):
-        target = destinations.target_type(code)
-        if target is None or target.model is None:
-            return target, None
-        return target, target.model._default_manager.filter(pk=target_id).first()
+        return self.graph.target(code, target_id)
+
+    def evaluate(self, schedule):
+        """The schedule's (open?, branch, why) at the path's moment, remembered."""
+        self.evaluated.append(schedule)
+        return schedule.evaluate(self.moment)
 
     def _step(self, code, target_id, obj, target, **extra):
         step = {
@@ -72,7 +189,7 @@ class CallPath:
                 code, target_id, None, target, terminal=False, reason="The destination no longer exists."
             )
             return False
-        if code not in DECIDERS:
+        if code not in self.deciders:
             self._step(code, target_id, obj, target, terminal=True)
             return True
         state = (code, target_id, len(self.digits))
@@ -90,7 +207,7 @@ class CallPath:
         return self.walk(items)
 
     def _decide_condition(self, code, target_id, schedule, target):
-        is_open, branch, why = schedule.evaluate(self.moment)
+        is_open, branch, why = self.evaluate(schedule)
         slot = "CONDITION" if is_open else "NOTCONDITION"
         if branch and self._slot(schedule, f"CONDITION{branch}"):
             slot = f"CONDITION{branch}"
@@ -141,8 +258,6 @@ class CallPath:
 
 def blacklist_entry(tenant_id, caller):
     """The enabled blacklist entry (the tenant's or a global one) that refuses `caller`."""
-    from django.db.models import Q
-
     entries = CallerIdBlacklist.objects.filter(Q(tenant_id=tenant_id) | Q(tenant__isnull=True), enabled=True)
     for entry in entries.order_by("tenant_id", "caller_id"):
         if entry.matches(caller):
@@ -150,9 +265,18 @@ def blacklist_entry(tenant_id, caller):
     return None
 
 
-def route(did, moment, *, slot="DID", digits="", caller=None):
-    """The answer of the route tool, as a dict."""
-    path = CallPath(did, moment, digits)
+def did_graph(did, follow=DECIDERS):
+    """The destination graph a call to `did` can reach: its slots, its own schedule's, and
+    those of every decider on the way (plus, with `follow`, other owners such as the
+    extensions whose busy and no-answer slots the switch needs)."""
+    targets = [("CONDITION", did.schedule_id)] if did.schedule_id else []
+    return DestinationGraph(owners=[did], targets=targets, follow=follow)
+
+
+def route(did, moment, *, slot="DID", digits="", caller=None, path=None):
+    """The answer of the route tool, as a dict. `path`: a CallPath prepared by the caller
+    (the switch's, which walks with its own deciders and keeps the path afterwards)."""
+    path = path if path is not None else CallPath(did, moment, digits, graph=did_graph(did))
     answer = {
         "did": {"id": did.pk, "number": did.number, "tenant": did.tenant.code},
         "at": moment.isoformat().replace("+00:00", "Z"),
@@ -187,10 +311,11 @@ def route(did, moment, *, slot="DID", digits="", caller=None):
                 reason + " It is forwarded unconditionally.",
             )
         elif did.schedule_id:
-            is_open, _branch, why = did.schedule.evaluate(moment)
-            reason += f" Its schedule {did.schedule} is {why.split(' at ')[0]}."
+            _target, schedule = path._target("CONDITION", did.schedule_id)
+            is_open, _branch, why = path.evaluate(schedule)
+            reason += f" Its schedule {schedule} is {why.split(' at ')[0]}."
             if not is_open:
-                closed_schedule = (did.schedule, why)
+                closed_schedule = (schedule, why)
     path.steps.append({**did_step, "terminal": False, "slot": slot, "reason": reason})
     if closed_schedule is not None:
         schedule, why = closed_schedule

@@ -1,4 +1,5 @@
-"""Which outbound route a dialed number takes (`GET /api/outbound-routes/match/`).
+"""Which outbound route a dialed number takes (`GET /api/outbound-routes/match/`, and the
+switch's `GET /api/switch/dial/`, which acts on the same decision).
 
 The routes an extension may use are those of its routing profile, else its tenant's,
 in the profile's order; with no profile at all, the tenant's and the global routes by
@@ -12,6 +13,8 @@ Trunks and routing profiles are platform objects: a caller who may not read them
 assigned to the tenant, which carry its calls, and nothing of the others, which
 `skipped` counts without naming; of the profile, its id (which the tenant and the
 extension show) but not its name."""
+
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 from rest_framework import serializers
@@ -81,33 +84,34 @@ def _refusals(route, tenant, sees_platform):
         elif not trunk.enabled:
             refused.append(f"trunk {trunk.name} is disabled")
         else:
-            usable.append(_trunk(trunk))
+            usable.append(trunk)
     if unassigned:
         many = "1 trunk is" if unassigned == 1 else f"{unassigned} trunks are"
         refused.append(f"{many} not assigned to tenant {tenant.code}")
     return usable, refused
 
 
-def match(number, *, tenant, extension=None, sees_platform=False):
-    """The answer of the match tool, as a dict (see MatchSerializer). `sees_platform`:
-    the caller may read every trunk (a platform admin on a global credential)."""
+@dataclass
+class Choice:
+    """What the match decided: the route and pattern that take the number, the number
+    sent and the usable trunks (Trunk objects, in failover order), or `route` None; the
+    matching routes that could not carry the call, each with the reason, in `skipped`."""
+
+    profile: object
+    source: str | None
+    routes: list
+    route: object = None
+    pattern: object = None
+    sent: str | None = None
+    trunks: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+
+
+def choose(number, *, tenant, extension=None, sees_platform=False):
+    """The route, pattern and trunks that carry `number` (the match tool's decision, which
+    the switch's `dial` acts on)."""
     profile, source, routes = candidate_routes(tenant, extension)
-    skipped = []
-    answer = {
-        "number": number,
-        "tenant": tenant.code,
-        "extension": None if extension is None else {"id": extension.pk, "number": extension.number},
-        # A profile is a platform object too: its id is on the tenant and the extension,
-        # its name only for those who may read profiles.
-        "routing_profile": None
-        if profile is None
-        else {"id": profile.pk, "name": profile.name if sees_platform else None, "from": source},
-        "route": None,
-        "pattern": None,
-        "number_sent": None,
-        "trunks": [],
-        "skipped": skipped,
-    }
+    choice = Choice(profile, source, routes)
     for route in routes:
         for pattern in route.patterns.all():
             sent = pattern.number_sent(number)
@@ -116,25 +120,47 @@ def match(number, *, tenant, extension=None, sees_platform=False):
             usable, refused = _refusals(route, tenant, sees_platform)
             if not usable:
                 reason = "; ".join(refused) or "it has no trunk"
-                skipped.append(
+                choice.skipped.append(
                     {"route": {"id": route.pk, "name": route.name}, "reason": f"No usable trunk: {reason}."}
                 )
                 break  # the route matched but cannot carry the call: try the next route
-            answer.update(
-                route={
-                    "id": route.pk,
-                    "name": route.name,
-                    "emergency": route.emergency,
-                    "tenant": _code(route),
-                },
-                pattern={"match": pattern.match, "strip": pattern.strip, "prepend": pattern.prepend},
-                number_sent=sent,
-                trunks=usable,
-                message=f"{number} leaves by route {route.name} as {sent}.",
-            )
-            return answer
+            choice.route, choice.pattern, choice.sent, choice.trunks = route, pattern, sent, usable
+            return choice
+    return choice
+
+
+def match(number, *, tenant, extension=None, sees_platform=False):
+    """The answer of the match tool, as a dict (see MatchSerializer). `sees_platform`:
+    the caller may read every trunk (a platform admin on a global credential)."""
+    choice = choose(number, tenant=tenant, extension=extension, sees_platform=sees_platform)
+    profile, route = choice.profile, choice.route
+    answer = {
+        "number": number,
+        "tenant": tenant.code,
+        "extension": None if extension is None else {"id": extension.pk, "number": extension.number},
+        # A profile is a platform object too: its id is on the tenant and the extension,
+        # its name only for those who may read profiles.
+        "routing_profile": None
+        if profile is None
+        else {"id": profile.pk, "name": profile.name if sees_platform else None, "from": choice.source},
+        "route": None,
+        "pattern": None,
+        "number_sent": None,
+        "trunks": [],
+        "skipped": choice.skipped,
+    }
+    if route is not None:
+        pattern = choice.pattern
+        answer.update(
+            route={"id": route.pk, "name": route.name, "emergency": route.emergency, "tenant": _code(route)},
+            pattern={"match": pattern.match, "strip": pattern.strip, "prepend": pattern.prepend},
+            number_sent=choice.sent,
+            trunks=[_trunk(trunk) for trunk in choice.trunks],
+            message=f"{number} leaves by route {route.name} as {choice.sent}.",
+        )
+        return answer
     answer["message"] = f"No route takes {number}: the call would be refused." + (
-        "" if routes else " The extension has no outbound route at all."
+        "" if choice.routes else " The extension has no outbound route at all."
     )
     return answer
 

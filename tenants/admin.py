@@ -100,7 +100,7 @@ class ServerAdmin(RoleAwareAdmin):
     """Switch servers (platform admins only)."""
 
     platform_only = True
-    list_display = ["name", "address", "role", "enabled", "updated_at"]
+    list_display = ["name", "address", "sip_port", "role", "enabled", "updated_at"]
     list_filter = ["role", "enabled"]
     search_fields = ["name", "address", "description"]
 

@@ -43,6 +43,7 @@ class ServerFilterSet(PbxFilterSet):
         fields = {
             "name": STRING_LOOKUPS,
             "address": STRING_LOOKUPS,
+            "sip_port": ["exact"],
             "role": ["exact"],
             "enabled": ["exact"],
             **TIMESTAMP_FIELDS,

@@ -116,6 +116,7 @@ class ServerSerializer(PbxModelSerializer):
             "url",
             "name",
             "address",
+            "sip_port",
             "role",
             "enabled",
             "description",

@@ -6,7 +6,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from pbx.models import TimestampedModel
@@ -64,6 +64,11 @@ class Server(TimestampedModel):
 
     name = models.CharField(max_length=100, unique=True)
     address = models.CharField(max_length=253, validators=[server_address_validator])
+    sip_port = models.PositiveIntegerField(
+        default=5060,
+        validators=[MinValueValidator(1), MaxValueValidator(65535)],
+        help_text="The port its SIP service listens on: where Kamailio sends the calls that need media.",
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PBX)
     enabled = models.BooleanField(default=True)
     description = models.CharField(max_length=255, blank=True)

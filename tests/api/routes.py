@@ -3,7 +3,8 @@
 Nothing here names an endpoint. A resource registered with `pbx.api.routers.router`
 produces URL patterns (list, detail, `number/<n>/`, any extra action); each pattern
 becomes a `Route` carrying the viewset, the method -> action map the router bound and
-the methods the viewset really answers. Every matrix in tests/api/ parametrizes over
+the methods the viewset really answers. A viewset that is no resource (an action set,
+such as the switch's) gives one route per action. Every matrix in tests/api/ parametrizes over
 these, so a new resource is checked the moment it is registered.
 """
 
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 from rest_framework.pagination import CursorPagination
+from rest_framework.viewsets import ViewSetMixin
 
 from pbx.api.permissions import PlatformAdminOnly
 from pbx.api.routers import router
@@ -65,6 +67,16 @@ class Route:
     @property
     def is_resource(self):
         return isinstance(self.view_class, type) and issubclass(self.view_class, PbxViewSet)
+
+    @property
+    def is_action_set(self):
+        """A registered viewset that is no resource (the switch's `/api/switch/`): each of
+        its routes is an action of its own, addressing no object of a model."""
+        return (
+            isinstance(self.view_class, type)
+            and issubclass(self.view_class, ViewSetMixin)
+            and not self.is_resource
+        )
 
     @property
     def viewset(self):
@@ -182,6 +194,7 @@ def _routes():
 
 ROUTES = _routes()
 RESOURCES = {route.viewset for route in ROUTES if route.is_resource}
+ACTION_SETS = {route.view_class for route in ROUTES if route.is_action_set}
 
 
 def routes_where(predicate=None):

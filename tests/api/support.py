@@ -36,7 +36,10 @@ def _user_fields(model):
 
 def make(route, *, tenant=None, user=None, count=1):
     """`count` objects of the route's model made by its factory: in `tenant` when the
-    resource is tenant-owned, with every reference to a user pointing at `user`."""
+    resource is tenant-owned, with every reference to a user pointing at `user`. None
+    for an action set's route, which addresses no object."""
+    if not route.is_resource:
+        return None
     kwargs = {}
     if route.tenant_field and tenant is not None:
         kwargs[route.tenant_field] = tenant
@@ -53,6 +56,21 @@ ACTION_BODIES = {
     "callrecord-freeswitch": {
         "variables": {"uuid": "matrix-call", "start_epoch": "1773129600", "domain_name": "acme.pbx.test"}
     },
+    # A call Kamailio saw end in ACME.
+    "switch-calls": {
+        "call_id": "matrix-call",
+        "tenant": "ACME",
+        "direction": "internal",
+        "start": 1773129600,
+        "end": 1773129660,
+        "code": 200,
+    },
+}
+
+# Actions that answer only a whole question: a valid query for each, by URL name.
+ACTION_QUERIES = {
+    "switch-dial": {"domain": "acme.pbx.test", "caller": "100", "number": "101"},
+    "switch-did": {"number": "+15551234567", "source": "198.51.100.10", "caller": "+390611111111"},
 }
 
 
@@ -207,6 +225,11 @@ def target(route, acme, acme_admin):
     if not route.is_object:
         return route.url({"tenant": "ACME"} if route.is_tenant_owned else None)
     return route.url_for(make(route, tenant=acme, user=acme_admin))
+
+
+def read_url(route):
+    """The URL of a read of the route that asks a whole question (ACTION_QUERIES)."""
+    return route.url(ACTION_QUERIES.get(route.name))
 
 
 # --- the whole database -----------------------------------------------------------------

@@ -14,8 +14,8 @@ from tests.api.test_error_envelope import WITH_BODY, target
 
 def parsers(route, method):
     """The parser classes the route's action reads its body with."""
-    handler = getattr(route.viewset, route.action(method))
-    return getattr(handler, "kwargs", {}).get("parser_classes") or route.viewset.parser_classes
+    handler = getattr(route.view_class, route.action(method))
+    return getattr(handler, "kwargs", {}).get("parser_classes") or route.view_class.parser_classes
 
 
 def reads(parser_class):

@@ -10,7 +10,7 @@ from tests.api.support import assert_error, target
 
 DEPTH = 1000
 FORM = "application/x-www-form-urlencoded"  # what FreeSWITCH's mod_json_cdr posts
-WRITES = route_methods(lambda r: r.is_resource, methods=("POST", "PUT", "PATCH"))
+WRITES = route_methods(lambda r: r.is_resource or r.is_action_set, methods=("POST", "PUT", "PATCH"))
 
 
 def deep_body(depth=DEPTH):

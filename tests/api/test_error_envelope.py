@@ -11,7 +11,7 @@ from tests.api.routes import EVERY_METHOD, ROUTES, route_methods, routes_where
 from tests.api.support import assert_error, target
 
 BODY_METHODS = route_methods(
-    lambda r: r.is_resource, methods=("POST", "PUT", "PATCH", "DELETE")
+    lambda r: r.is_resource or r.is_action_set, methods=("POST", "PUT", "PATCH", "DELETE")
 )  # filtered below to those that read a body
 WITH_BODY = [
     (r, m)

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.api.routes import UNSAFE, route_methods, routes_where
-from tests.api.support import assert_error, body_text, make, payload, rows_listed, snapshot
+from tests.api.support import assert_error, body_text, make, payload, read_url, rows_listed, snapshot
 
 READ_ONLY_KEYS = ["admin_read_key", "acme_read_key"]
 
@@ -46,9 +46,11 @@ def test_a_full_key_may_make_the_same_request(api, acme, acme_admin, admin_key, 
     assert response.status_code in (200, 201, 204), body_text(response)[:500]
 
 
-@pytest.mark.parametrize("route", **routes_where(lambda r: r.is_list or not r.is_resource))
+@pytest.mark.parametrize(
+    "route", **routes_where(lambda r: (r.is_list or not r.is_resource) and "GET" in r.methods)
+)
 def test_a_read_only_global_key_reads_every_list(api, admin_read_key, route):
-    assert api(admin_read_key).get(route.url()).status_code == 200
+    assert api(admin_read_key).get(read_url(route)).status_code == 200
 
 
 @pytest.mark.parametrize("route", **routes_where(lambda r: r.is_list and r.is_tenant_owned))

@@ -6,15 +6,18 @@ import pytest
 from django.urls import resolve
 
 from pbx.api.routers import router
-from tests.api.routes import RESOURCES, ROUTES, regex_to_path, routes_where
+from tests.api.routes import ACTION_SETS, RESOURCES, ROUTES, regex_to_path, routes_where
 
 
 def test_every_registered_viewset_has_its_routes():
     registered = {viewset for _prefix, viewset, _basename in router.registry}
-    assert registered == RESOURCES
+    assert registered == RESOURCES | ACTION_SETS
     for _prefix, viewset, basename in router.registry:
-        names = {r.name for r in ROUTES if r.viewset is viewset}
-        assert {f"{basename}-list", f"{basename}-detail"} <= names
+        names = {r.name for r in ROUTES if r.view_class is viewset}
+        if viewset in RESOURCES:
+            assert {f"{basename}-list", f"{basename}-detail"} <= names
+        else:
+            assert names, f"{basename}: an action set without actions"
         for action in viewset.get_extra_actions():
             assert f"{basename}-{action.url_name}" in names, f"{basename}: {action.__name__} has no route"
 

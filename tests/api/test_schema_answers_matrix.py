@@ -19,7 +19,7 @@ from django.test import Client
 from rest_framework.generics import GenericAPIView
 
 from tests.api.routes import route_methods
-from tests.api.support import ACTION_BODIES, make, payload
+from tests.api.support import ACTION_BODIES, ACTION_QUERIES, make, payload
 
 # Names read on every request that the schema documents elsewhere: the API key in the
 # query is a security scheme (ApiKeyQuery).
@@ -149,7 +149,7 @@ def list_parameters(viewset):
 
 
 def call(client, route, method, obj):
-    query = QUERIES[route.name](obj) if route.name in QUERIES else None
+    query = QUERIES[route.name](obj) if route.name in QUERIES else ACTION_QUERIES.get(route.name)
     url = route.url_for(obj, query) if route.is_object else route.url(query)
     if method == "GET":
         return client.get(url)
@@ -173,7 +173,9 @@ def operation_of(schema, route, method):
     return schema["paths"][route.openapi_path()][method.lower()]
 
 
-@pytest.mark.parametrize(("route", "method"), **route_methods(lambda r: r.is_resource, CALLED))
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(lambda r: r.is_resource or r.is_action_set, CALLED)
+)
 def test_every_field_of_an_answer_is_declared(api, admin_key, acme, platform_admin, schema, route, method):
     obj = make(route, tenant=acme, user=platform_admin)
     response = call(api(admin_key), route, method, obj)
@@ -188,7 +190,9 @@ def test_every_field_of_an_answer_is_declared(api, admin_key, acme, platform_adm
     assert undeclared(schema, response.json(), content["schema"]) == []
 
 
-@pytest.mark.parametrize(("route", "method"), **route_methods(lambda r: r.is_resource, CALLED))
+@pytest.mark.parametrize(
+    ("route", "method"), **route_methods(lambda r: r.is_resource or r.is_action_set, CALLED)
+)
 def test_every_query_parameter_a_view_reads_is_declared(
     api, admin_key, acme, platform_admin, schema, read_names, route, method
 ):

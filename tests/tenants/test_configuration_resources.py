@@ -189,6 +189,26 @@ def test_a_platform_admin_creates_a_server(api, admin_key):
     assert (response.json()["role"], response.json()["enabled"]) == ("media", True)
 
 
+def test_a_server_listens_for_sip_on_5060_unless_told(api, admin_key):
+    response = api(admin_key).post("/api/servers/", {"name": "pbx-1", "address": "10.0.0.5"})
+    assert response.json()["sip_port"] == 5060
+
+
+def test_a_server_takes_the_sip_port_its_media_service_listens_on(api, admin_key):
+    body = {"name": "pbx-1", "address": "10.0.0.5", "sip_port": 5080}
+    response = api(admin_key).post("/api/servers/", body)
+    assert response.status_code == 201, response.json()
+    assert Server.objects.get(name="pbx-1").sip_port == 5080
+
+
+@pytest.mark.parametrize("port", [0, 65536, -1])
+def test_a_sip_port_outside_1_to_65535_is_refused(api, admin_key, port):
+    body = {"name": "pbx-1", "address": "10.0.0.5", "sip_port": port}
+    response = api(admin_key).post("/api/servers/", body)
+    assert response.status_code == 400
+    assert "sip_port" in response.json()["error"]["fields"]
+
+
 def test_a_server_role_must_be_one_of_the_choices(api, admin_key):
     response = api(admin_key).post("/api/servers/", {"name": "x", "address": "x.example", "role": "db"})
     assert "role" in response.json()["error"]["fields"]

@@ -1,0 +1,91 @@
+"""`/api/switch/`: what Kamailio asks pbx (docs/switches.md, "What Kamailio asks pbx").
+
+`dial/` and `did/` answer where a call goes (switch.dialing, switch.inbound); `calls/`
+stores each finished call (switch.calls). A routing decision is always a 200 answer,
+a refusal included (`"action": "reject"`); 4xx is for a bad request or credential."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from pbx.api.parsers import JSONParser
+from pbx.api.permissions import SwitchOnly
+from pbx.api.renderers import JsonErrorsMixin
+from pbx.api.strict import StrictQueryMixin, refuse_unknown_fields
+from routing.api.numbers import number_param
+from switch import calls, dialing, inbound
+from switch.api.serializers import (
+    SwitchAnswerSerializer,
+    SwitchCallSerializer,
+    SwitchCallStoredSerializer,
+    SwitchDialQuerySerializer,
+    SwitchDIDQuerySerializer,
+)
+
+# DRF reads `?format=` on every request; these answers have one form.
+FORMAT = OpenApiParameter("format", str, enum=["json"], description="The answer's form: JSON.")
+
+
+class SwitchViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
+    """What Kamailio asks pbx: where a call from an extension (`dial/`) or a carrier
+    (`did/`) goes, and the record of each finished call (`calls/`). For a switch's
+    credential (switch_api), or a platform administrator on a global key.
+
+    Not rate limited: a switch asks once per call, and a refused question is a lost call."""
+
+    permission_classes = [SwitchOnly]
+    for_switches = True
+    throttle_classes = []
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]  # answers, not rows: no CSV
+
+    @extend_schema(parameters=[SwitchDialQuerySerializer, FORMAT], responses=SwitchAnswerSerializer)
+    @action(detail=False, methods=["get"], url_path="dial", query_parameters=["domain", "caller", "number"])
+    def dial(self, request):
+        """Where a call from an extension goes: an extension of its tenant, the media
+        server, trunks, or a refusal."""
+        query = self._query(request, SwitchDialQuerySerializer, numbers=["number"])
+        return Response(dialing.dial(**query))
+
+    @extend_schema(parameters=[SwitchDIDQuerySerializer, FORMAT], responses=SwitchAnswerSerializer)
+    @action(detail=False, methods=["get"], url_path="did", query_parameters=["number", "caller", "source"])
+    def did(self, request):
+        """Where a call from a carrier (known by its source address) to a DID goes, and
+        for how many seconds the answer holds (`ttl`)."""
+        query = self._query(request, SwitchDIDQuerySerializer, numbers=["number", "caller"])
+        return Response(inbound.did(query["number"], query.get("caller", ""), query["source"]))
+
+    @extend_schema(
+        parameters=[FORMAT],
+        request=SwitchCallSerializer,
+        responses={201: SwitchCallStoredSerializer, 200: SwitchCallStoredSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="calls", parser_classes=[JSONParser])
+    def calls(self, request):
+        """Store a finished call once: 201 when stored, 200 with `skipped` when that call
+        (tenant, call_id) is already stored. Its `call.completed` webhooks follow."""
+        refuse_unknown_fields(request.data, SwitchCallSerializer().fields)
+        body = SwitchCallSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        stored, pk = calls.store_call(body.validated_data)
+        result = {
+            "id": pk,
+            "call_id": body.validated_data["call_id"],
+            "tenant": body.validated_data["tenant"].strip().upper(),
+            "stored": int(stored),
+            "skipped": int(not stored),
+        }
+        return Response(result, status=201 if stored else 200)
+
+    def _query(self, request, serializer_class, numbers):
+        """The validated query; phone numbers read as the route tools read them (a
+        literal `+` kept, separators dropped)."""
+        params = request.query_params.dict()
+        for name in numbers:
+            # A SIP username (`alice.smith`) or `anonymous` is no number: kept as written.
+            if name in params and not any(char.isalpha() for char in params[name]):
+                params[name] = number_param(request, name) or ""
+        query = serializer_class(data=params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
