@@ -5,7 +5,9 @@ A bare WSGI function with one psycopg connection per worker runs the queries the
 runs (for the list: the count and the page, joined to the tenant for its code, in the
 same order; for one extension: its row joined to the tenant) and encodes the same JSON
 shape. No framework, no authentication: the API's throughput is reported as a fraction
-of this. `/` is the list; `/<id>/` is one extension.
+of this. `/` is the list; `/<id>/` is one extension; `/did/?number=N` is the least a
+switch's DID lookup could cost (bench/switch.py): the DID's row and its first
+destination, in one query.
 """
 
 import json
@@ -51,6 +53,12 @@ SELECT = (
 )
 PAGE_SQL = SELECT + " ORDER BY e.tenant_id, e.number LIMIT %s"
 DETAIL_SQL = SELECT + " WHERE e.id = %s"
+DID_SQL = (
+    "SELECT d.id, d.number, t.code, x.target_type, x.target_id FROM routing_did d "
+    "JOIN tenants_tenant t ON t.id = d.tenant_id LEFT JOIN pbx_destination x "
+    "ON x.owner_type = 'routing.did' AND x.owner_id = d.id AND x.slot = 'DID' AND x.position = 0 "
+    "WHERE d.number = %s"
+)
 _connection = None
 
 
@@ -71,9 +79,24 @@ def _record(row, host):
     return record
 
 
+def _did(environ):
+    from urllib.parse import parse_qs
+
+    number = parse_qs(environ.get("QUERY_STRING", "")).get("number", [""])[0]
+    with _db().cursor() as cursor:
+        row = cursor.execute(DID_SQL, (number,)).fetchone()
+    if row is None:
+        return {"action": "reject", "code": 404, "reason": "Not Found"}
+    return {"action": "extension", "did": row[0], "tenant": row[2], "destination": f"{row[3]}-{row[4]}"}
+
+
 def application(environ, start_response):
     host = environ.get("HTTP_HOST", "localhost")
     one = environ.get("PATH_INFO", "/").strip("/")
+    if one == "did":
+        body = json.dumps(_did(environ)).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
     with _db().cursor() as cursor:
         if one:
             row = cursor.execute(DETAIL_SQL, (int(one),)).fetchone()

@@ -63,23 +63,19 @@ class Kamailio:
         self.log_path = self.folder / "kamailio.log"
         self.process = None
 
-    def start(self, timeout=20):
+    def start(self, timeout=20, *, workers=2, memory_mb=64):
+        """Start and wait until Kamailio answers. Two workers and small memory pools are
+        plenty for one test at a time; the benchmark (bench/switch.py) passes
+        workers=None for the configuration's own count, and more memory."""
         self.log = self.log_path.open("ab")
+        sizes = ["-m", str(memory_mb), "-M", str(max(8, memory_mb // 8))]
         self.process = subprocess.Popen(
-            # -DD: stay in the foreground as our child; -E: log to stderr (the log file);
-            # two workers and small memory pools are plenty for one test at a time.
+            # -DD: stay in the foreground as our child; -E: log to stderr (the log file).
             [
                 KAMAILIO,
-                "-f",
-                str(self.folder / "kamailio.cfg"),
-                "-DD",
-                "-E",
-                "-n",
-                "2",
-                "-m",
-                "64",
-                "-M",
-                "8",
+                *("-f", str(self.folder / "kamailio.cfg"), "-DD", "-E"),
+                *(("-n", str(workers)) if workers else ()),
+                *sizes,
             ],
             cwd=self.folder,
             env={**os.environ, "TZ": "UTC"},
