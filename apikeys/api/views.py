@@ -189,7 +189,9 @@ class LoginView(StrictQueryMixin, APIView):
         if user is None:
             raise AuthenticationFailed("Invalid username or password.")
         if roles.role_of(user) is None:
-            raise PermissionDenied("This user has no API role (admin_api, minor_admin_api, user_api or switch_api).")
+            raise PermissionDenied(
+                "This user has no API role (admin_api, minor_admin_api, user_api or switch_api)."
+            )
         expires_at = timezone.now() + timedelta(hours=settings.PBX_LOGIN_TOKEN_HOURS)
         _token, key = ApiKey.issue(
             name=f"login token {timezone.now():%Y-%m-%d %H:%M}",

@@ -32,7 +32,9 @@ class Command(PbxCommand):
             raise CommandError(f"No user named {user!r}.")
         role = roles.role_of(owner)
         if role is None:
-            raise CommandError(f"User {user!r} has no API role (admin_api, minor_admin_api, user_api or switch_api).")
+            raise CommandError(
+                f"User {user!r} has no API role (admin_api, minor_admin_api, user_api or switch_api)."
+            )
         tenant_obj = None
         if tenant:
             tenant_obj = Tenant.objects.filter(code=tenant.upper()).first()
