@@ -10,7 +10,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
-from django_filters import IsoDateTimeFilter, NumberFilter
+from django_filters import NumberFilter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -31,7 +31,7 @@ from cdrs.parsers import MasterCsvParser, SwitchFormParser, SwitchJSONParser
 from cdrs.timeline import timeline
 from pbx.api.concurrency import idempotent
 from pbx.api.exceptions import ApiError, InvalidJson, MissingTenant, PayloadTooLarge, PermissionDenied
-from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet
+from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet, UtcDateTimeFilter
 from pbx.api.parsers import JSONParser
 from pbx.api.renderers import csv_download
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
@@ -78,10 +78,10 @@ class CallRecordSerializer(PbxModelSerializer):
 class CallRecordFilterSet(PbxFilterSet):
     """Ours, and DjangoPBX's names for the same filters (its xmlcdrs)."""
 
-    start_stamp__gt = IsoDateTimeFilter(field_name="start", lookup_expr="gt", label="DjangoPBX: start__gt")
-    start_stamp__gte = IsoDateTimeFilter(field_name="start", lookup_expr="gte", label="DjangoPBX: start__gte")
-    start_stamp__lt = IsoDateTimeFilter(field_name="start", lookup_expr="lt", label="DjangoPBX: start__lt")
-    start_stamp__lte = IsoDateTimeFilter(field_name="start", lookup_expr="lte", label="DjangoPBX: start__lte")
+    start_stamp__gt = UtcDateTimeFilter(field_name="start", lookup_expr="gt", label="DjangoPBX: start__gt")
+    start_stamp__gte = UtcDateTimeFilter(field_name="start", lookup_expr="gte", label="DjangoPBX: start__gte")
+    start_stamp__lt = UtcDateTimeFilter(field_name="start", lookup_expr="lt", label="DjangoPBX: start__lt")
+    start_stamp__lte = UtcDateTimeFilter(field_name="start", lookup_expr="lte", label="DjangoPBX: start__lte")
     extension_id = NumberFilter(field_name="extension", label="DjangoPBX: extension")
 
     class Meta:

@@ -112,6 +112,8 @@ ApiKey.issue(name="other tenant key", owner=minor, tenant=other)
 
 ids = set()
 for _prefix, viewset, _basename in router.registry:
+    if getattr(viewset, "queryset", None) is None:
+        continue  # an action set (the switch's): no objects of its own
     ids.update(viewset.queryset.model._default_manager.exclude(pk=FAR).values_list("pk", flat=True))
 numbers = sorted(set(Extension.objects.values_list("number", flat=True)))
 tenants = sorted(Tenant.objects.values_list("code", flat=True))

@@ -41,6 +41,11 @@ def _label(extension):
     return extension.dialplan_label()
 
 
+def _sentence(text):
+    """`extension 101 (Bob) is busy` -> `Extension 101 (Bob) is busy`."""
+    return text[:1].upper() + text[1:]
+
+
 class Call:
     """One call being decided in `tenant` (its `server` loaded): `number` is what the call
     is for (the number dialed, the DID), which the media server receives in the request
@@ -107,7 +112,7 @@ class Call:
         if code == "HANGUP":
             return reject(480, "The call is hung up: its destination is Hang up.")
         if getattr(obj, "enabled", True) is False:
-            return reject(480, f"{label[0].upper()}{label[1:]} is disabled.")
+            return reject(480, f"{_sentence(label)} is disabled.")
         if code == "EXT":
             if top:
                 return self.to_extension(obj)
@@ -126,7 +131,7 @@ class Call:
                 480,
                 f"The media server {server.name} of tenant {self.tenant.code} is disabled: {label} needs it.",
             )
-        return media(server, self.number, destination, f"{label[0].upper()}{label[1:]}, on {server.name}.")
+        return media(server, self.number, destination, f"{_sentence(label)}, on {server.name}.")
 
     # --- extensions ---------------------------------------------------------------------
 
@@ -135,7 +140,7 @@ class Call:
         fallback in do-not-disturb, else ring it with its fallbacks."""
         label = _label(extension)
         if not extension.enabled:
-            return reject(480, f"{label[0].upper()}{label[1:]} is disabled.")
+            return reject(480, f"{_sentence(label)} is disabled.")
         if extension.forward_all_enabled and extension.forward_all_destination:
             if extension.pk in self.forwarded:
                 return reject(482, f"The call loops: {label} forwards all calls back into the chain.")
@@ -179,4 +184,4 @@ class Call:
             if taken:
                 step = path.steps[-1]
                 return self.to_destination(step["type"], step["id"], top=False)
-        return reject(code, f"{label[0].upper()}{label[1:]} {what}, with no {slot} destination.")
+        return reject(code, f"{_sentence(label)} {what}, with no {slot} destination.")

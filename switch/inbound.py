@@ -37,7 +37,7 @@ def did(number, caller, source):
         e164 = normalize_e164(number)
     except ValueError:
         e164 = None
-    did = DID.objects.select_related("tenant__server").filter(number=e164).first() if e164 else None
+    did = next(iter(DID.objects.select_related("tenant__server").filter(number=e164)), None) if e164 else None
     known, serves = carriers.carrier_at(source, did.tenant_id if did is not None else None)
     if not known:
         refusal = reject(403, f"{source} is no carrier's address: no enabled trunk has it as its host.")

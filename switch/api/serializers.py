@@ -5,6 +5,7 @@ import ipaddress
 import math
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pbx.api.filters import MAX_ID
@@ -28,18 +29,23 @@ class SwitchDialQuerySerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]})
+class IPAddressField(serializers.CharField):
+    """An IPv4 or IPv6 address, written as Python writes it (`2001:db8::10`)."""
+
+    def to_internal_value(self, data):
+        try:
+            return str(ipaddress.ip_address(super().to_internal_value(data).strip()))
+        except ValueError:
+            raise serializers.ValidationError("Give the IP address the call came from.") from None
+
+
 class SwitchDIDQuerySerializer(serializers.Serializer):
     number = serializers.CharField(max_length=64, help_text="The number called, in any notation.")
     caller = serializers.CharField(
         max_length=64, required=False, allow_blank=True, help_text="The calling number (the blacklist's)."
     )
-    source = serializers.CharField(max_length=64, help_text="The source IP address of the call's packets.")
-
-    def validate_source(self, value):
-        try:
-            return str(ipaddress.ip_address(value.strip()))
-        except ValueError:
-            raise serializers.ValidationError("Give the IP address the call came from.") from None
+    source = IPAddressField(max_length=64, help_text="The source IP address of the call's packets.")
 
 
 class Seconds(serializers.FloatField):

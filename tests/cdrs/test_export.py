@@ -89,6 +89,17 @@ def test_the_export_takes_the_list_filters(api, acme_key, awkward_calls):
     assert [row["call_id"] for row in rows] == [awkward_calls[1].call_id]
 
 
+@pytest.mark.parametrize("name", ["start__lte", "start_stamp__lte", "answer__lte"])
+def test_a_time_with_an_offset_past_what_postgresql_reads_is_compared_in_utc(
+    api, acme_key, awkward_calls, name
+):
+    response = api(acme_key).get("/api/cdrs/download/", {name: "2461-02-14T02:52:00.405488-23:57"})
+    assert response.status_code == 200
+    assert len(csv_of(response)) == len(
+        [call for call in awkward_calls if name != "answer__lte" or call.answer]
+    )
+
+
 def test_nojson_leaves_the_raw_column_out_of_the_export(api, acme_key, awkward_calls):
     rows = csv_of(api(acme_key).get("/api/cdrs/?format=csv&nojson"))
     assert rows and "raw" not in rows[0]
