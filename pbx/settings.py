@@ -220,9 +220,10 @@ PBX_WEBHOOKS_LEASE_SECONDS = env_int("PBX_WEBHOOKS_LEASE_SECONDS", 60)
 PBX_WEBHOOKS_DISABLE_AFTER = env_int("PBX_WEBHOOKS_DISABLE_AFTER", 20)
 
 # The most seconds Kamailio may keep an answer of GET /api/switch/did/ (never past a
-# schedule's next change of state, which pbx computes): how long a do-not-disturb, a
-# forward or a flow toggled may take to apply to calls from carriers.
-PBX_SWITCH_ANSWER_TTL = env_int("PBX_SWITCH_ANSWER_TTL", 5)
+# schedule's next change of state, which pbx computes): how long any change made through
+# the API (a DID's destination, a schedule, a do-not-disturb, a flow) may take to apply
+# to calls from carriers. 0, the default: none, every change applies at the next call.
+PBX_SWITCH_ANSWER_TTL = env_int("PBX_SWITCH_ANSWER_TTL", 0)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = PBX_MAX_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000

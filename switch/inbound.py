@@ -77,6 +77,8 @@ def _decision(call, did, result):
 def unchanged_for(schedules, moment, limit):
     """Whole seconds from `moment`, at most `limit`, during which none of `schedules`
     changes state."""
+    if limit <= 0:
+        return 0  # nothing is cached: no need to look ahead
     end = moment + dt.timedelta(seconds=limit)
     first_change = end
     for schedule in {schedule.pk: schedule for schedule in schedules}.values():

@@ -255,6 +255,10 @@ def test_the_switch_gets_the_decision_the_route_tool_shows(
 # --- how long the answer holds ------------------------------------------------------------------
 
 
+def test_by_default_an_answer_is_not_to_be_kept_so_every_change_applies_at_the_next_call(switch, to_bob):
+    assert did(switch, NUMBER, source=CARRIER_A)["ttl"] == 0
+
+
 def test_an_answer_without_schedules_holds_for_the_setting(switch, settings, to_bob):
     settings.PBX_SWITCH_ANSWER_TTL = 7
     assert did(switch, NUMBER, source=CARRIER_A)["ttl"] == 7
