@@ -237,6 +237,17 @@ def change_log_rounds(env, tenant_key, patch_ids):
     }
 
 
+def environment(seconds):
+    """The machine and the load a report's figures were measured with."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "gunicorn_workers": 2,
+        "wrk": f"2 threads, 8 connections, {seconds}s",
+        "database": "PostgreSQL",
+    }
+
+
 def main():
     refuse_unless_bench_database(DATABASE_URL)
     load.ensure_wrk()
@@ -289,13 +300,7 @@ def main():
     ratio = floor["list"]["ratio"]
     post_cost, patch_cost = change_log["post_ratio_median"], change_log["patch_ratio_median"]
     report = {
-        "environment": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "gunicorn_workers": 2,
-            "wrk": f"2 threads, 8 connections, {SECONDS}s",
-            "database": "PostgreSQL",
-        },
+        "environment": environment(SECONDS),
         "dataset": {"tenants": TENANTS, "extensions": TENANTS * PER_TENANT, "seed_seconds": seed_seconds},
         "http": results,
         "list_vs_floor": {**floor["list"], "budget": 0.30, "met": ratio >= 0.30},

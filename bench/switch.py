@@ -24,7 +24,6 @@ import contextlib
 import csv
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -343,13 +342,7 @@ def main():
     lookup = did_lookup_rounds(env, key)
     registers, calls = sip_load(env, key)
     report = {
-        "environment": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "gunicorn_workers": 2,
-            "wrk": f"2 threads, 8 connections, {SECONDS}s",
-            "database": "PostgreSQL",
-        },
+        "environment": run.environment(SECONDS),
         "dataset": {
             "tenants": TENANTS,
             "extensions": TENANTS * EXTENSIONS,
