@@ -104,6 +104,11 @@ NAMED_GROUPS = """(SELECT string_agg(g.name, ',' ORDER BY g.name)
      FROM {group} g JOIN {member} m ON m.group_id = g.id
     WHERE m.extension_id = e.id AND g.kind = '{kind}')"""
 
+# res_config_pgsql splits every value at ';' into several and decodes ^XX: free text
+# is encoded as Asterisk's ast_realtime_encode_chunk does, so a name with a ';' stays
+# one value.
+CHUNK = "replace(replace({}, '^', '^5E'), ';', '^3B')"
+
 # What pbx says, column by column; every other column is NULL.
 VALUES = {
     "ps_endpoints": {
@@ -124,17 +129,17 @@ VALUES = {
         "dtmf_mode": "'rfc4733'",
         # "name" <number>: the internal caller ID, else the extension's name and number;
         # a double quote in a name would end Asterisk's quoted string, so it is dropped.
-        "callerid": """CASE WHEN COALESCE(NULLIF(e.caller_id_name, ''), e.name) = ''
+        "callerid": CHUNK.format("""CASE WHEN COALESCE(NULLIF(e.caller_id_name, ''), e.name) = ''
                      THEN '<' || COALESCE(NULLIF(e.caller_id_number, ''), e.number) || '>'
                      ELSE '"' || replace(COALESCE(NULLIF(e.caller_id_name, ''), e.name), '"', '')
                           || '" <' || COALESCE(NULLIF(e.caller_id_number, ''), e.number) || '>'
-                END""",
+                END"""),
         "mailboxes": "NULLIF(e.mailbox, '') || '@' || t.code",
-        "named_call_group": NAMED_GROUPS.replace("{kind}", "call"),
-        "named_pickup_group": NAMED_GROUPS.replace("{kind}", "pickup"),
+        "named_call_group": CHUNK.format(NAMED_GROUPS.replace("{kind}", "call")),
+        "named_pickup_group": CHUNK.format(NAMED_GROUPS.replace("{kind}", "pickup")),
         # A call limit: Asterisk reports the extension busy at that many calls.
         "device_state_busy_at": "e.call_limit::integer",
-        "accountcode": "NULLIF(e.account_code, '')",
+        "accountcode": CHUNK.format("NULLIF(e.account_code, '')"),
         "from_domain": "t.sip_domain",
         "tenantid": "t.code",
     },

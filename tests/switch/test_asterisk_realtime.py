@@ -5,9 +5,11 @@ Asterisk is not packaged for this machine: the columns below are Asterisk's own 
 and the queries are the ones res_config_pgsql builds, not a running Asterisk's."""
 
 import hashlib
+import re
+import uuid
 
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection, transaction
 
 from extensions.models import Extension, PickupGroupMember
 from tests.factories import ExtensionFactory, PickupGroupFactory
@@ -94,6 +96,14 @@ def select(sql, *params):
         cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def asterisk_reads(value):
+    """What res_config_pgsql hands Asterisk for one value: the pieces between ';',
+    stripped, with ^XX decoded, empty ones (and NULL) left out."""
+    pieces = (piece.strip() for piece in str(value or "").split(";"))
+    decoded = (re.sub(r"\^([0-9A-Fa-f]{2})", lambda m: chr(int(m[1], 16)), piece) for piece in pieces)
+    return [piece for piece in decoded if piece]
 
 
 def by_id(view, ident):
@@ -257,6 +267,12 @@ def test_a_double_quote_in_the_name_is_dropped(acme):
     assert endpoint("100@acme.pbx.test")["callerid"] == '"Al Boss Smith" <100>'
 
 
+def test_a_semicolon_or_caret_in_a_name_reaches_asterisk_as_one_callerid(acme):
+    ExtensionFactory(tenant=acme, number="100", name="Sales; 2nd ^floor")
+    row = endpoint("100@acme.pbx.test")
+    assert asterisk_reads(row["callerid"]) == ['"Sales; 2nd ^floor" <100>']
+
+
 def test_context_and_tenantid_are_the_tenant_s_code(acme):
     ExtensionFactory(tenant=acme, number="100")
     row = endpoint("100@acme.pbx.test")
@@ -292,9 +308,10 @@ def test_media_goes_through_asterisk_with_nat_settings_and_rfc4733(acme):
 
 
 def test_call_limit_and_account_code_map_onto_busy_at_and_accountcode(acme):
-    ExtensionFactory(tenant=acme, number="100", call_limit=2, account_code="sales-7")
+    ExtensionFactory(tenant=acme, number="100", call_limit=2, account_code="sales;7")
     row = endpoint("100@acme.pbx.test")
-    assert (row["device_state_busy_at"], row["accountcode"]) == (2, "sales-7")
+    assert row["device_state_busy_at"] == 2
+    assert asterisk_reads(row["accountcode"]) == ["sales;7"]
 
 
 def test_pickup_groups_are_named_call_and_pickup_groups(acme):
@@ -304,6 +321,22 @@ def test_pickup_groups_are_named_call_and_pickup_groups(acme):
         PickupGroupMember.objects.create(group=group, extension=extension)
     row = endpoint("100@acme.pbx.test")
     assert (row["named_call_group"], row["named_pickup_group"]) == ("sales,support", "sales")
+
+
+def test_a_role_granted_select_on_the_four_views_reads_them_and_nothing_else(acme):
+    ExtensionFactory(tenant=acme, number="100")
+    role = f"asterisk_check_{uuid.uuid4().hex[:12]}"  # roles are shared by every database
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role}")
+        cursor.execute(f"GRANT SELECT ON ps_endpoints, ps_aors, ps_auths, ps_domain_aliases TO {role}")
+        cursor.execute(f"SET ROLE {role}")
+        try:
+            assert ids("ps_endpoints") == ["100@acme.pbx.test"]
+            assert ids("ps_auths") == ids("ps_aors") == ["100@acme.pbx.test"]
+            with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
+                cursor.execute("SELECT password FROM extensions_extension")
+        finally:
+            cursor.execute("RESET ROLE")
 
 
 def test_domain_aliases_are_each_enabled_tenant_s_domain(acme, globex):
