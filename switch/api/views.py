@@ -93,7 +93,8 @@ class SwitchViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
         detail=False,
         methods=["post"],
         url_path="freeswitch",
-        parser_classes=[FormParser],
+        # FreeSWITCH posts a form; a JSON object of the same fields is read alike (tools).
+        parser_classes=[FormParser, JSONParser],
         # FreeSWITCH's gateway-credentials is a user and a password: the password may
         # be the switch's API key, or the switch_api user's own password.
         authentication_classes=[ApiKeyAuthentication, BasicApiKeyAuthentication, BasicAuthentication],
@@ -107,7 +108,7 @@ class SwitchViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
         # What pbx reads is checked; `section` must be there.
         body = FreeSwitchLookupSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        form = {name: request.data.get(name, "") for name in request.data}
+        form = {name: value for name, value in request.data.items() if isinstance(value, str)}
         return HttpResponse(freeswitch.answer(form), content_type="text/xml; charset=utf-8")
 
     def _query(self, request, serializer_class, numbers):

@@ -353,3 +353,19 @@ def test_tenant_and_user_keys_are_403(api, request, alice, key):
     response = post(api(request.getfixturevalue(key)), sip_auth("alice"))
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
+
+
+# --- the shipped binding ----------------------------------------------------------------
+
+
+def test_the_shipped_binding_sends_directory_and_dialplan_to_this_endpoint_with_basic():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    conf = ET.parse(Path(settings.BASE_DIR) / "switch/freeswitch/xml_curl.conf.xml").getroot()
+    binding = {param.get("name"): param for param in conf.find("bindings/binding").iter("param")}
+    assert binding["gateway-url"].get("value").endswith(URL)
+    assert binding["gateway-url"].get("bindings") == "directory|dialplan"
+    assert binding["auth-scheme"].get("value") == "basic"
+    assert ":" in binding["gateway-credentials"].get("value")
