@@ -14,7 +14,12 @@ from rest_framework.parsers import FormParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from apikeys.authentication import ApiKeyAuthentication, BasicApiKeyAuthentication, BasicAuthentication
+from apikeys.authentication import (
+    ApiKeyAuthentication,
+    BasicApiKeyAuthentication,
+    BasicAuthentication,
+    SessionAuthentication,
+)
 from pbx.api.parsers import JSONParser
 from pbx.api.permissions import SwitchOnly
 from pbx.api.renderers import JsonErrorsMixin
@@ -86,7 +91,10 @@ class SwitchViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
 
     @extend_schema(
         parameters=[FORMAT],
-        request={"application/x-www-form-urlencoded": FreeSwitchLookupSerializer},
+        request={
+            "application/x-www-form-urlencoded": FreeSwitchLookupSerializer,
+            "application/json": FreeSwitchLookupSerializer,
+        },
         responses={(200, "text/xml"): OpenApiTypes.STR},
     )
     @action(
@@ -97,7 +105,12 @@ class SwitchViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
         parser_classes=[FormParser, JSONParser],
         # FreeSWITCH's gateway-credentials is a user and a password: the password may
         # be the switch's API key, or the switch_api user's own password.
-        authentication_classes=[ApiKeyAuthentication, BasicApiKeyAuthentication, BasicAuthentication],
+        authentication_classes=[
+            ApiKeyAuthentication,
+            BasicApiKeyAuthentication,
+            BasicAuthentication,
+            SessionAuthentication,  # a platform administrator trying it in the browsable API
+        ],
     )
     def freeswitch(self, request):
         """FreeSWITCH's mod_xml_curl lookup (form fields): a user of its directory or
