@@ -6,6 +6,8 @@ its owner, its tenant, the owner's strongest role and whether the owner still be
 to the key's tenant.
 """
 
+import base64
+import binascii
 import functools
 
 from django.conf import settings
@@ -102,6 +104,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = key_from_request(request)
         if key is None:
             return None
+        return self.check(request, key)
+
+    def check(self, request, key):
+        """(owner, ApiKey) for `key`, or the error that refuses it."""
         prefix = split_key(key)
         api_key = find_api_key(prefix) if prefix else None
         # Unknown, wrong and revoked keys answer alike, so nothing can be learned by probing.
@@ -122,6 +128,28 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="pbx"'
+
+
+class BasicApiKeyAuthentication(ApiKeyAuthentication):
+    """HTTP Basic whose password is an API key and whose username is the key owner's:
+    for a switch that can send only a user and a password (FreeSWITCH's mod_xml_curl
+    `gateway-credentials`). A Basic password that is no API key is left to
+    BasicAuthentication."""
+
+    def authenticate(self, request):
+        scheme, _, credential = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            username, _, key = base64.b64decode(credential.strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None  # BasicAuthentication refuses it with its own message
+        if split_key(key) is None:
+            return None
+        owner, api_key = self.check(request, key)
+        if owner.get_username() != username:
+            raise InvalidApiKey()
+        return owner, api_key
 
 
 class BasicAuthentication(authentication.BasicAuthentication):

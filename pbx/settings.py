@@ -224,6 +224,11 @@ PBX_WEBHOOKS_DISABLE_AFTER = env_int("PBX_WEBHOOKS_DISABLE_AFTER", 20)
 # the API (a DID's destination, a schedule, a do-not-disturb, a flow) may take to apply
 # to calls from carriers. 0, the default: none, every change applies at the next call.
 PBX_SWITCH_ANSWER_TTL = env_int("PBX_SWITCH_ANSWER_TTL", 0)
+# FreeSWITCH's directory (POST /api/switch/freeswitch/): give each user's `a1-hash`
+# (MD5 of user:realm:password) instead of its `password`, so the clear password never
+# travels to FreeSWITCH. Off by default, as FusionPBX: a plain password also lets
+# FreeSWITCH register to others with it (reverse-auth) and voicemail log in.
+PBX_FREESWITCH_A1_HASH = env_bool("PBX_FREESWITCH_A1_HASH", False)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = PBX_MAX_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000

@@ -147,3 +147,21 @@ class SwitchAnswerSerializer(SwitchDecisionSerializer):
     unavailable = SwitchDecisionSerializer(
         allow_null=True, help_text="extension: when nothing is registered."
     )
+
+
+class FreeSwitchLookupSerializer(serializers.Serializer):
+    """What pbx reads of a mod_xml_curl request; FreeSWITCH sends many more fields
+    (every channel variable as `variable_<name>`), which are accepted and not read."""
+
+    section = serializers.CharField(help_text="directory, dialplan, configuration, languages, chatplan ...")
+    tag_name = serializers.CharField(required=False, allow_blank=True)
+    key_name = serializers.CharField(required=False, allow_blank=True)
+    key_value = serializers.CharField(required=False, allow_blank=True)
+    hostname = serializers.CharField(required=False, allow_blank=True, help_text="The FreeSWITCH asking.")
+    action = serializers.CharField(
+        required=False, allow_blank=True, help_text="directory: sip_auth, user_call, message-count ..."
+    )
+    user = serializers.CharField(required=False, allow_blank=True, help_text="directory: the user's name.")
+    domain = serializers.CharField(required=False, allow_blank=True, help_text="directory: the SIP domain.")
+    sip_auth_username = serializers.CharField(required=False, allow_blank=True)
+    sip_auth_realm = serializers.CharField(required=False, allow_blank=True)

@@ -1,22 +1,33 @@
 """`/api/switch/`: what Kamailio asks pbx (docs/switches.md, "What Kamailio asks pbx").
 
 `dial/` and `did/` answer where a call goes (switch.dialing, switch.inbound); `calls/`
-stores each finished call (switch.calls). A routing decision is always a 200 answer,
+stores each finished call (switch.calls); `freeswitch/` answers FreeSWITCH's
+mod_xml_curl lookups (switch.freeswitch). A routing decision is always a 200 answer,
 a refusal included (`"action": "reject"`); 4xx is for a bad request or credential."""
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from apikeys.authentication import (
+    ApiKeyAuthentication,
+    BasicApiKeyAuthentication,
+    BasicAuthentication,
+    SessionAuthentication,
+)
 from pbx.api.parsers import JSONParser
 from pbx.api.permissions import SwitchOnly
 from pbx.api.renderers import JsonErrorsMixin
 from pbx.api.strict import StrictQueryMixin, refuse_unknown_fields
 from routing.api.numbers import number_param
-from switch import calls, dialing, inbound
+from switch import calls, dialing, freeswitch, inbound
 from switch.api.serializers import (
+    FreeSwitchLookupSerializer,
     SwitchAnswerSerializer,
     SwitchCallSerializer,
     SwitchCallStoredSerializer,
@@ -77,6 +88,41 @@ class SwitchViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
             "skipped": int(not stored),
         }
         return Response(result, status=201 if stored else 200)
+
+    @extend_schema(
+        parameters=[FORMAT],
+        request={
+            "application/x-www-form-urlencoded": FreeSwitchLookupSerializer,
+            "application/json": FreeSwitchLookupSerializer,
+        },
+        responses={(200, "text/xml"): OpenApiTypes.STR},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="freeswitch",
+        # FreeSWITCH posts a form; a JSON object of the same fields is read alike (tools).
+        parser_classes=[FormParser, JSONParser],
+        # FreeSWITCH's gateway-credentials is a user and a password: the password may
+        # be the switch's API key, or the switch_api user's own password.
+        authentication_classes=[
+            ApiKeyAuthentication,
+            BasicApiKeyAuthentication,
+            BasicAuthentication,
+            SessionAuthentication,  # a platform administrator trying it in the browsable API
+        ],
+    )
+    def freeswitch(self, request):
+        """FreeSWITCH's mod_xml_curl lookup (form fields): a user of its directory or
+        the extension of its dial plan for a call, as `<document type="freeswitch/xml">`;
+        every other section, and anything unknown, answers `<result status="not found"/>`."""
+        # The one place unknown body fields are taken: FreeSWITCH posts every header and
+        # channel variable of the call (hundreds, `variable_*`) and names no fixed set.
+        # What pbx reads is checked; `section` must be there.
+        body = FreeSwitchLookupSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        form = {name: value for name, value in request.data.items() if isinstance(value, str)}
+        return HttpResponse(freeswitch.answer(form), content_type="text/xml; charset=utf-8")
 
     def _query(self, request, serializer_class, numbers):
         """The validated query; phone numbers read as the route tools read them (a

@@ -56,6 +56,13 @@ ACTION_BODIES = {
     "callrecord-freeswitch": {
         "variables": {"uuid": "matrix-call", "start_epoch": "1773129600", "domain_name": "acme.pbx.test"}
     },
+    # FreeSWITCH's mod_xml_curl asking for a user of ACME's directory (as a JSON object).
+    "switch-freeswitch": {
+        "section": "directory",
+        "action": "sip_auth",
+        "user": "100",
+        "domain": "acme.pbx.test",
+    },
     # A call Kamailio saw end in ACME.
     "switch-calls": {
         "call_id": "matrix-call",
