@@ -118,11 +118,14 @@ class ServerSerializer(PbxModelSerializer):
             "address",
             "sip_port",
             "role",
+            "kind",
+            "control_url",
             "enabled",
             "description",
             "created_at",
             "updated_at",
         ]
+        secret_fields = ["control_url"]
 
 
 class SettingSerializer(PbxModelSerializer):
