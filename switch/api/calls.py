@@ -5,7 +5,7 @@ answers what became of the request. docs/switches.md, "Click-to-dial"."""
 import re
 
 from django.core.validators import RegexValidator
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from pbx.api.scope import scope_of
 from pbx.api.serializers import apply_aliases
 from pbx.api.strict import StrictQueryMixin, refuse_unknown_fields
 from pbx.api.viewsets import ID_REGEX
+from switch.api.views import FORMAT
 from switch.models import Originate
 from switch.originate import originate
 
@@ -34,10 +35,17 @@ caller_name_validator = RegexValidator(
 )
 
 
+# DRF reads `?format=` on every request; `?tenant=` names the tenant for a global key.
+QUERY = [FORMAT, OpenApiParameter("tenant", str, description="The tenant (its code), for a global key.")]
+
+
 class CallRequestSerializer(serializers.Serializer):
     """A click-to-dial request; `from` is an extension's id (a JSON number) or its number
     (a string). FusionPBX's `destination_a` and `destination_b` mean `from` and `to`."""
 
+    tenant = serializers.CharField(
+        max_length=200, required=False, help_text="For a global key: the tenant's code."
+    )
     to = serializers.CharField(max_length=32, validators=[number_validator])
     caller_id_name = serializers.CharField(
         max_length=64, required=False, allow_blank=True, validators=[caller_name_validator]
@@ -68,6 +76,17 @@ class ClickDialRequestSerializer(serializers.Serializer):
 
     dest = serializers.CharField(max_length=32, validators=[number_validator])
     host = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    tenant = serializers.CharField(
+        max_length=200, required=False, help_text="For a global key: the tenant's code."
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # pbx's own addition: another of the tenant's extensions than the caller's own.
+        fields["from"] = serializers.CharField(
+            max_length=15, required=False, help_text="The extension to ring first, if not your own."
+        )
+        return fields
 
 
 class CallSerializer(serializers.ModelSerializer):
@@ -119,21 +138,24 @@ class ClickToDialBase(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
         call = originate(extension, to, caller_id_name, caller_id_number)
         return Response(CallSerializer(call, context={"request": self.request}).data, status=202)
 
-    def tenant(self):
-        """`?tenant=`, else the key's tenant, else the caller's only tenant."""
+    def tenant(self, body_tenant=None):
+        """The body's `tenant` or `?tenant=` (one of them, or the same), else the key's
+        tenant, else the caller's only tenant; 404 for one out of reach."""
         scope = scope_of(self.request)
         param = self.request.query_params.get("tenant")
-        if param:
-            return scope.tenant(param)
+        named = [scope.tenant(value) for value in (body_tenant, param) if value]
+        if len({tenant.pk for tenant in named}) > 1:
+            raise ApiError(fields={"tenant": ["Differs from ?tenant=: send one tenant."]})
+        if named:
+            return named[0]
         if scope.key_tenant_id is not None:
             return scope.key.tenant
         if scope.tenant_ids is not None and len(scope.tenant_ids) == 1:
             return scope.tenant(next(iter(scope.tenant_ids)))
         raise MissingTenant()
 
-    def _extension(self, value):
+    def _extension(self, tenant, value):
         """The tenant's extension `value` names; another tenant's answers as a missing one."""
-        tenant = self.tenant()
         found = Extension.objects.select_related("tenant").filter(tenant=tenant)
         found = found.filter(pk=value) if isinstance(value, int) else found.filter(number=value)
         extension = found.first() if not isinstance(value, int) or 0 < value < 10**18 else None
@@ -149,22 +171,21 @@ class CallViewSet(ClickToDialBase):
     """Click-to-dial for the caller's tenant (`?tenant=` on a global key). A user_api
     caller places calls from its own extensions and reads only those."""
 
-    @extend_schema(request=CallRequestSerializer, responses={202: CallSerializer})
+    @extend_schema(request=CallRequestSerializer, responses={202: CallSerializer}, parameters=QUERY)
     def create(self, request):
         """Ring `from` (an extension of the tenant with a registered phone), then connect
         it to `to`: 202 once the media server has taken the call."""
-        refuse_unknown_fields(
-            request.data,
-            ["from", "to", "caller_id_name", "caller_id_number", "destination_a", "destination_b"],
-        )
+        accepted = [*CallRequestSerializer().fields, *CallRequestSerializer.aliases]
+        refuse_unknown_fields(request.data, accepted)
         body = CallRequestSerializer(data=apply_aliases(request.data, CallRequestSerializer.aliases))
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        extension = self._extension(data["from"])
+        extension = self._extension(self.tenant(data.get("tenant")), data["from"])
         return self._place(
             extension, data["to"], data.get("caller_id_name", ""), data.get("caller_id_number", "")
         )
 
+    @extend_schema(responses=CallSerializer, parameters=QUERY)
     def retrieve(self, request, pk=None):
         """One click-to-dial request of the caller's tenants."""
         scope = scope_of(request)
@@ -185,20 +206,23 @@ class ClickDialViewSet(ClickToDialBase):
     """DjangoPBX's click-to-dial: `{"dest": ..., "host": ...}` rings the caller's own
     extension (the only one whose user it is), then `dest`."""
 
-    @extend_schema(request=ClickDialRequestSerializer, responses={202: CallSerializer})
+    @extend_schema(request=ClickDialRequestSerializer, responses={202: CallSerializer}, parameters=QUERY)
     def create(self, request):
         """Ring the caller's own extension, then `dest`: 202 once the media server has taken the call."""
         refuse_unknown_fields(request.data, ClickDialRequestSerializer().fields)
         body = ClickDialRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        tenant = self.tenant()
-        host = body.validated_data.get("host")
+        data = body.validated_data
+        tenant = self.tenant(data.get("tenant"))
+        host = data.get("host")
         if host and (tenant.server is None or host not in (tenant.server.name, tenant.server.address)):
             raise ApiError(fields={"host": ["Not the tenant's media server."]})
+        if data.get("from"):
+            return self._place(self._extension(tenant, data["from"]), data["dest"], "", "")
         own = list(Extension.objects.select_related("tenant").filter(tenant=tenant, user=request.user)[:2])
         if len(own) != 1:
             raise ApiError(
                 "The caller needs exactly one extension of its own in the tenant: use POST /api/calls/ with `from`.",
                 fields={"dest": ["No single extension of yours to ring first."]},
             )
-        return self._place(own[0], body.validated_data["dest"], "", "")
+        return self._place(own[0], data["dest"], "", "")

@@ -4,6 +4,8 @@ exchanges their documentation gives, so that the tests see the exact lines pbx s
 Each accepts connections in a thread, greets, and answers each message (lines up to an
 empty line) with `reply(message)`; `messages` keeps every message received, as text."""
 
+import contextlib
+import functools
 import socket
 import threading
 
@@ -23,11 +25,9 @@ class ControlServer:
                 conn, _ = self.listener.accept()
             except OSError:
                 return
-            with conn:
-                try:
-                    self._talk(conn)
-                except OSError:
-                    pass  # pbx hung up without reading the last answer: that is its right
+            # pbx may hang up without reading the last answer: that is its right.
+            with conn, contextlib.suppress(OSError):
+                self._talk(conn)
 
     def _talk(self, conn):
         conn.settimeout(5)
@@ -55,6 +55,10 @@ class ControlServer:
             headers[name.strip()] = value.strip()
         return headers
 
+    @property
+    def control_url(self):
+        return f"ami://pbx:s3cret@127.0.0.1:{self.port}"
+
     def close(self):
         self.listener.close()
 
@@ -81,6 +85,13 @@ def ami_server(secret="s3cret", originate_error=None):
         return f"Response: Error\r\nActionID: {action_id}\r\nMessage: Invalid/unknown command\r\n\r\n"
 
     return ControlServer("Asterisk Call Manager/5.0.1\r\n", reply, "\r\n")
+
+
+@functools.cache
+def shared_ami_server():
+    """One AMI server for the process, for tests that need a call to succeed and do not
+    read what it received (the generated matrices)."""
+    return ami_server()
 
 
 JOB_UUID = "7f4db78a-17d7-11dd-b7a0-db4edd065621"
