@@ -14,6 +14,7 @@ from rest_framework.reverse import reverse
 from apikeys import roles
 from extensions.models import Extension
 from pbx import changelog
+from pbx.api.concurrency import idempotent
 from pbx.api.exceptions import ApiError, MissingTenant, NotFound, PermissionDenied
 from pbx.api.parsers import JSONParser
 from pbx.api.renderers import JsonErrorsMixin
@@ -31,7 +32,7 @@ number_validator = RegexValidator(
 caller_number_validator = RegexValidator(r"^\+?[0-9]{1,32}$", "Enter digits, with an optional leading +.")
 # The name travels inside an AMI header and a quoted FreeSWITCH channel variable.
 caller_name_validator = RegexValidator(
-    r"^[^\x00-\x1f\x7f'\"{},<>\\]*$", "Use no quotes, braces, commas, angle brackets or control characters."
+    r"^[^\x00-\x1f\x7f'\"{},<>\\]+$", "Use no quotes, braces, commas, angle brackets or control characters."
 )
 
 
@@ -175,6 +176,9 @@ class CallViewSet(ClickToDialBase):
     def create(self, request):
         """Ring `from` (an extension of the tenant with a registered phone), then connect
         it to `to`: 202 once the media server has taken the call."""
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request):
         accepted = [*CallRequestSerializer().fields, *CallRequestSerializer.aliases]
         refuse_unknown_fields(request.data, accepted)
         body = CallRequestSerializer(data=apply_aliases(request.data, CallRequestSerializer.aliases))
@@ -209,6 +213,9 @@ class ClickDialViewSet(ClickToDialBase):
     @extend_schema(request=ClickDialRequestSerializer, responses={202: CallSerializer}, parameters=QUERY)
     def create(self, request):
         """Ring the caller's own extension, then `dest`: 202 once the media server has taken the call."""
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request):
         refuse_unknown_fields(request.data, ClickDialRequestSerializer().fields)
         body = ClickDialRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -8,6 +8,7 @@ import contextlib
 import functools
 import socket
 import threading
+import time
 
 
 class ControlServer:
@@ -54,6 +55,14 @@ class ControlServer:
             name, _, value = line.partition(":")
             headers[name.strip()] = value.strip()
         return headers
+
+    def received(self, count, seconds=5):
+        """The messages, once `count` have arrived: pbx may hang up before this thread
+        has read its last one."""
+        deadline = time.monotonic() + seconds
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.messages
 
     @property
     def control_url(self):

@@ -226,3 +226,19 @@ def test_djangopbx_clickdial_without_an_own_extension_answers_400(api, acme_key,
 def test_djangopbx_clickdial_host_must_be_the_tenants_server(api, acme_user_key, asterisk, reception):
     response = api(acme_user_key).post("/api/clickdial/", {"dest": "1002", "host": "switch9"}, format="json")
     assert_error(response, 400, "validation_error")
+
+
+def test_a_retry_with_the_same_idempotency_key_dials_once(api, acme_key, asterisk, reception):
+    client = api(acme_key)
+    first = client.post(URL, {"from": "100", "to": "101"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = client.post(URL, {"from": "100", "to": "101"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (202, 202, "true")
+    assert again.json() == first.json()
+    assert Originate.objects.count() == 1
+    assert sum(message.startswith("Action: Originate") for message in asterisk.messages) == 1
+
+
+def test_click_to_dial_requests_do_not_keep_a_tenant_from_being_deleted(api, admin_key, globex):
+    Originate.objects.create(tenant=globex, to="101")
+    assert api(admin_key).delete(f"/api/tenants/{globex.pk}/").status_code == 204
+    assert not Originate.objects.exists()

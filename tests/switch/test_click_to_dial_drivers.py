@@ -72,7 +72,7 @@ def test_ami_originates_the_extensions_pjsip_endpoint_to_the_number_queued(serve
 def test_ami_logs_off_after_the_originate_is_queued(server):
     asterisk = server(ami_server)
     ami(asterisk)
-    assert asterisk.messages[2] == "Action: Logoff"
+    assert asterisk.received(3)[2] == "Action: Logoff"
 
 
 def test_ami_refusing_the_login_is_a_server_not_usable(server):
@@ -103,7 +103,7 @@ def test_esl_sends_bgapi_originate_with_the_caller_id_variables(server):
         "bgapi originate {origination_caller_id_name='Sales',origination_caller_id_number=100}"
         "user/100@acme.pbx.test +15551234567 XML acme.pbx.test"
     )
-    assert freeswitch.messages[2] == "exit"
+    assert freeswitch.received(3)[2] == "exit"
 
 
 def test_esl_refusing_the_password_is_a_server_not_usable(server):
