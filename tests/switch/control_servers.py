@@ -96,6 +96,18 @@ def ami_server(secret="s3cret", originate_error=None):
     return ControlServer("Asterisk Call Manager/5.0.1\r\n", reply, "\r\n")
 
 
+@contextlib.contextmanager
+def nothing_listening():
+    """A loopback port that refuses connections: bound, never listening, so no other
+    test's server can take it meanwhile."""
+    bound = socket.socket()
+    bound.bind(("127.0.0.1", 0))
+    try:
+        yield bound.getsockname()[1]
+    finally:
+        bound.close()
+
+
 @functools.cache
 def shared_ami_server():
     """One AMI server for the process, for tests that need a call to succeed and do not

@@ -9,7 +9,7 @@ from pbx.models import ChangeLog
 from switch.models import Originate
 from tests.api.support import assert_error
 from tests.factories import ExtensionFactory, ServerFactory
-from tests.switch.control_servers import ami_server, esl_server
+from tests.switch.control_servers import ami_server, esl_server, nothing_listening
 from tests.switch.kamailio_rows import kamailio_registers
 
 pytestmark = pytest.mark.django_db
@@ -164,11 +164,10 @@ def test_a_tenant_without_a_media_server_answers_no_media_server(api, acme_key, 
 
 
 def test_an_unreachable_server_answers_503_and_keeps_the_call_as_failed(api, acme, acme_key, reception):
-    listener = ami_server()
-    listener.close()  # nothing listens on its port any more
-    acme.server = ServerFactory(kind="asterisk", control_url=f"ami://pbx:x@127.0.0.1:{listener.port}")
-    acme.save()
-    response = place(api, acme_key, {"from": "100", "to": "101"})
+    with nothing_listening() as port:
+        acme.server = ServerFactory(kind="asterisk", control_url=f"ami://pbx:x@127.0.0.1:{port}")
+        acme.save()
+        response = place(api, acme_key, {"from": "100", "to": "101"})
     assert_error(response, 503, "server_unreachable")
     call = Originate.objects.get(pk=response.json()["error"]["id"])
     assert call.state == "failed" and "not reached" in call.error

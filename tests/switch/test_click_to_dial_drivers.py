@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from switch import control
-from tests.switch.control_servers import JOB_UUID, ami_server, esl_server
+from tests.switch.control_servers import JOB_UUID, ami_server, esl_server, nothing_listening
 
 CALL = {
     "to": "+15551234567",
@@ -120,20 +120,12 @@ def test_esl_answering_err_to_the_originate_is_a_refusal_with_its_text(server):
     assert not raised.value.unreachable
 
 
-def closed_port():
-    probe = socket.create_server(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
-
-
 @pytest.mark.parametrize("scheme", ["ami", "esl"])
 def test_nothing_listening_is_unreachable_in_one_line(scheme):
-    url = f"{scheme}://u:p@127.0.0.1:{closed_port()}"
     driver = control.ami_originate if scheme == "ami" else control.esl_originate
     extra = {"endpoint": "100"} if scheme == "ami" else {"user": "100", "domain": "acme.pbx.test"}
-    with pytest.raises(control.ControlError, match="not reached") as raised:
-        driver(url, **extra, **CALL)
+    with nothing_listening() as port, pytest.raises(control.ControlError, match="not reached") as raised:
+        driver(f"{scheme}://u:p@127.0.0.1:{port}", **extra, **CALL)
     assert raised.value.unreachable and "\n" not in str(raised.value)
 
 
