@@ -295,3 +295,14 @@ SPECTACULAR_SETTINGS = {
 
 # Password logins (POST /api-auth/login/) per client IP.
 PBX_LOGIN_THROTTLE_RATE = os.environ.get("PBX_LOGIN_THROTTLE_RATE", "20/min")
+
+# Click-to-dial (docs/switches.md, "Click-to-dial"). A tenant's calls being placed at
+# once: an originate counts from its request until the media server has taken it, and
+# then for PBX_ORIGINATE_RING_SECONDS (pbx hears no hangup of a click-to-dial call).
+PBX_ORIGINATE_LIMIT = env_int("PBX_ORIGINATE_LIMIT", 5)
+PBX_ORIGINATE_RING_SECONDS = env_int("PBX_ORIGINATE_RING_SECONDS", 60)
+# Seconds to connect to, and then to wait for each answer of, Asterisk AMI or FreeSWITCH ESL.
+PBX_ORIGINATE_TIMEOUT = env_int("PBX_ORIGINATE_TIMEOUT", 3)
+# The dialplan context the destination is dialled in; empty: the tenant's SIP domain
+# (FusionPBX's convention, one context per domain).
+PBX_ORIGINATE_CONTEXT = os.environ.get("PBX_ORIGINATE_CONTEXT", "")

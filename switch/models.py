@@ -163,3 +163,33 @@ class KamailioVersion(models.Model):
 
     def __str__(self):
         return f"{self.table_name} {self.table_version}"
+
+
+class Originate(models.Model):
+    """One click-to-dial request: ring `extension`, then connect it to `to` through the
+    tenant's media server (docs/switches.md, "Click-to-dial"). The row gives the request
+    its id, the count of a tenant's calls still being placed, and its change log row."""
+
+    class State(models.TextChoices):
+        PLACING = "placing", "Being handed to the media server"
+        PLACED = "placed", "Accepted by the media server"
+        FAILED = "failed", "Refused by the media server or not reached"
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="originates")
+    extension = models.ForeignKey(
+        "extensions.Extension", null=True, on_delete=models.SET_NULL, related_name="originates"
+    )
+    to = models.CharField(max_length=64)
+    caller_id_name = models.CharField(max_length=64, blank=True)
+    caller_id_number = models.CharField(max_length=32, blank=True)
+    server_kind = models.CharField(max_length=16, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PLACING)
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["tenant", "state"], name="originate_tenant_state_idx")]
+
+    def __str__(self):
+        return f"{self.extension_id} -> {self.to} ({self.state})"

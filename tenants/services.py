@@ -4,8 +4,9 @@ from django.db.models import ForeignKey
 
 from tenants.models import Tenant
 
-# Access and bookkeeping rows go with their tenant and do not make it "not empty".
-NOT_CONTENT = {"tenants.membership", "apikeys.apikey", "pbx.dialplannumber"}
+# Access and bookkeeping rows go with their tenant and do not make it "not empty"
+# (click-to-dial requests are a record of requests, as the change log is).
+NOT_CONTENT = {"tenants.membership", "apikeys.apikey", "pbx.dialplannumber", "switch.originate"}
 
 
 def tenant_contents(tenant):

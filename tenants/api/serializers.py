@@ -22,6 +22,7 @@ from tenants.models import (
 )
 from tenants.models.configuration import country_validator, setting_code_validator
 from tenants.models.tags import tag_name_validator
+from tenants.models.tenancy import CONTROL_SCHEMES
 
 
 class ResellerSerializer(PbxModelSerializer):
@@ -118,11 +119,27 @@ class ServerSerializer(PbxModelSerializer):
             "address",
             "sip_port",
             "role",
+            "kind",
+            "control_url",
             "enabled",
             "description",
             "created_at",
             "updated_at",
         ]
+        secret_fields = ["control_url"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        kind = attrs.get("kind", getattr(self.instance, "kind", ""))
+        url = attrs.get("control_url", getattr(self.instance, "control_url", ""))
+        scheme = CONTROL_SCHEMES.get(kind)
+        if url and scheme is None:
+            raise serializers.ValidationError({"kind": ["Say which switch the control URL reaches."]})
+        if url and not url.startswith(f"{scheme}://"):
+            raise serializers.ValidationError(
+                {"control_url": [f"A {kind} server is reached by {scheme}://."]}
+            )
+        return attrs
 
 
 class SettingSerializer(PbxModelSerializer):

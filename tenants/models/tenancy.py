@@ -3,6 +3,7 @@ sell them, and memberships."""
 
 import ipaddress
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -53,8 +54,33 @@ def server_address_validator(value):
         )
 
 
+CONTROL_SCHEMES = {"asterisk": "ami", "freeswitch": "esl"}
+
+
+def control_url_validator(value):
+    """`ami://user:secret@host:5038` (Asterisk) or `esl://:password@host:8021`
+    (FreeSWITCH): the scheme, a host and a port are required."""
+    parts = urlsplit(value or "")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme not in CONTROL_SCHEMES.values() or not parts.hostname or not port:
+        raise ValidationError(
+            "Use ami://user:secret@host:5038 (Asterisk) or esl://:password@host:8021 (FreeSWITCH).",
+            code="invalid",
+        )
+
+
 class Server(TimestampedModel):
     """A switch server tenants are placed on (a platform object, as in Thirdlane)."""
+
+    # The control URL carries the AMI secret or the ESL password.
+    SECRET_FIELDS = ("control_url",)
+
+    class Kind(models.TextChoices):
+        ASTERISK = "asterisk", "Asterisk"
+        FREESWITCH = "freeswitch", "FreeSWITCH"
 
     class Role(models.TextChoices):
         PBX = "pbx", "PBX (calls and features)"
@@ -70,6 +96,19 @@ class Server(TimestampedModel):
         help_text="The port its SIP service listens on: where Kamailio sends the calls that need media.",
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PBX)
+    kind = models.CharField(
+        max_length=16,
+        choices=Kind.choices,
+        blank=True,
+        help_text="The switch software, which says how pbx places click-to-dial calls on it.",
+    )
+    control_url = models.CharField(
+        max_length=255,
+        blank=True,
+        validators=[control_url_validator],
+        help_text="Where pbx reaches its control interface: ami://user:secret@host:5038 (Asterisk "
+        "AMI) or esl://:password@host:8021 (FreeSWITCH event socket).",
+    )
     enabled = models.BooleanField(default=True)
     description = models.CharField(max_length=255, blank=True)
 

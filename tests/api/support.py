@@ -36,10 +36,11 @@ def _user_fields(model):
 
 def make(route, *, tenant=None, user=None, count=1):
     """`count` objects of the route's model made by its factory: in `tenant` when the
-    resource is tenant-owned, with every reference to a user pointing at `user`. None
-    for an action set's route, which addresses no object."""
+    resource is tenant-owned, with every reference to a user pointing at `user`. For an
+    action set's route, what ACTION_OBJECTS makes (None for most: they address no object)."""
     if not route.is_resource:
-        return None
+        made = ACTION_OBJECTS.get(route.name)
+        return made(tenant) if made is not None and tenant is not None else None
     kwargs = {}
     if route.tenant_field and tenant is not None:
         kwargs[route.tenant_field] = tenant
@@ -72,6 +73,37 @@ ACTION_BODIES = {
         "end": 1773129660,
         "code": 200,
     },
+    # Click-to-dial from ACME's registered extension 100 (made by ACTION_OBJECTS).
+    "call-list": {"tenant": "ACME", "from": "100", "to": "101"},
+    "clickdial-list": {"tenant": "ACME", "from": "100", "dest": "101"},
+}
+
+
+def _click_to_dial_world(tenant):
+    """What a click-to-dial needs: the tenant's media server (an Asterisk AMI on a real
+    socket, tests/switch/control_servers.py) and its extension 100 registered."""
+    from tests.factories import ExtensionFactory, ServerFactory
+    from tests.switch.control_servers import shared_ami_server
+    from tests.switch.kamailio_rows import kamailio_registers
+
+    tenant.server = ServerFactory(kind="asterisk", control_url=shared_ami_server().control_url)
+    tenant.save()
+    ExtensionFactory(tenant=tenant, number="100")
+    kamailio_registers("100", tenant.sip_domain)
+
+
+def _an_originate(tenant):
+    from switch.models import Originate
+
+    return Originate.objects.create(tenant=tenant, to="101", state=Originate.State.PLACED)
+
+
+# Action routes that need something to exist: the object they address, or the world in
+# which their request succeeds; by URL name, made in the tenant given to make().
+ACTION_OBJECTS = {
+    "call-list": _click_to_dial_world,
+    "clickdial-list": _click_to_dial_world,
+    "call-detail": _an_originate,
 }
 
 # Actions that answer only a whole question: a valid query for each, by URL name.

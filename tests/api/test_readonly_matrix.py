@@ -43,11 +43,13 @@ def test_a_full_key_may_make_the_same_request(api, acme, acme_admin, admin_key, 
     obj = make(route, tenant=acme, user=acme_admin)
     url, body = unsafe_request(route, method, obj)
     response = api(admin_key).generic(method, url, data=body, content_type="application/json")
-    assert response.status_code in (200, 201, 204), body_text(response)[:500]
+    # 202: accepted to be carried out by another system (a click-to-dial).
+    assert response.status_code in (200, 201, 202, 204), body_text(response)[:500]
 
 
 @pytest.mark.parametrize(
-    "route", **routes_where(lambda r: (r.is_list or not r.is_resource) and "GET" in r.methods)
+    "route",
+    **routes_where(lambda r: (r.is_list or not (r.is_resource or r.is_object)) and "GET" in r.methods),
 )
 def test_a_read_only_global_key_reads_every_list(api, admin_read_key, route):
     assert api(admin_read_key).get(read_url(route)).status_code == 200
