@@ -12,15 +12,31 @@ from tests.api.routes import ROUTES
 from tests.factories import FACTORIES, VoicemailFactory
 
 
+# Secrets with a shape of their own: the value around the secret, and the fields that
+# must agree with it (a server's AMI URL is an Asterisk's).
+SHAPED_SECRETS = {"control_url": ("ami://pbx:{}@192.0.2.9:5038", {"kind": "asterisk"})}
+
+
 def new_secret(name, obj):
     """A valid value for the secret, other than the object's."""
     value = "80417293" if "pin" in name else "Fresh-long-secret-4471"
-    return value[::-1] if getattr(obj, name) == value else value
+    shape = SHAPED_SECRETS.get(name, ("{}", {}))[0]
+    return shape.format(value[::-1]) if getattr(obj, name) == shape.format(value) else shape.format(value)
 
 
 def make(model, tenant):
+    """The model's object, each secret set: one that starts empty would show no
+    redacted value before the change."""
     tenant_owned = any(f.name == "tenant" for f in model._meta.concrete_fields)
-    return FACTORIES[model](tenant=tenant) if tenant_owned else FACTORIES[model]()
+    obj = FACTORIES[model](tenant=tenant) if tenant_owned else FACTORIES[model]()
+    empty = [name for name in changelog.secret_fields_of(model) if not getattr(obj, name)]
+    for name in empty:
+        for field, value in SHAPED_SECRETS.get(name, ("", {}))[1].items():
+            setattr(obj, field, value)
+        setattr(obj, name, SHAPED_SECRETS.get(name, ("{}", {}))[0].format("Initial-long-secret-1930"))
+    if empty:
+        obj.save()
+    return obj
 
 
 MODEL_SECRETS = [
