@@ -11,7 +11,6 @@ from pbx.models import ChangeLog
 from tests.api.routes import ROUTES
 from tests.factories import FACTORIES, VoicemailFactory
 
-
 # Secrets with a shape of their own: the value around the secret, and the fields that
 # must agree with it (a server's AMI URL is an Asterisk's).
 SHAPED_SECRETS = {"control_url": ("ami://pbx:{}@192.0.2.9:5038", {"kind": "asterisk"})}
