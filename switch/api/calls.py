@@ -1,6 +1,6 @@
 """Click-to-dial: `POST /api/calls/` (and DjangoPBX's `POST /api/clickdial/`) ring an
 extension, then connect it to a number (switch.originate); `GET /api/calls/<id>/`
-answers what became of the request. docs/switches.md, "Click-to-dial"."""
+answers what became of the request, `GET /api/calls/` lists the requests. docs/switches.md, "Click-to-dial"."""
 
 import re
 
@@ -9,19 +9,19 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 
 from apikeys import roles
 from extensions.models import Extension
 from pbx import changelog
 from pbx.api.concurrency import idempotent
 from pbx.api.exceptions import ApiError, MissingTenant, NotFound, PermissionDenied
+from pbx.api.filters import TIME_LOOKUPS, FilterBackend, PbxFilterSet
 from pbx.api.parsers import JSONParser
-from pbx.api.renderers import JsonErrorsMixin
+from pbx.api.renderers import CSVRenderer, JsonErrorsMixin, stream_csv
 from pbx.api.scope import scope_of
-from pbx.api.serializers import apply_aliases
+from pbx.api.serializers import DetailUrlField, apply_aliases
 from pbx.api.strict import StrictQueryMixin, refuse_unknown_fields
-from pbx.api.viewsets import ID_REGEX
+from pbx.api.viewsets import ID_REGEX, every_row
 from switch.api.views import FORMAT
 from switch.models import Originate
 from switch.originate import originate
@@ -93,7 +93,7 @@ class ClickDialRequestSerializer(serializers.Serializer):
 class CallSerializer(serializers.ModelSerializer):
     """A click-to-dial request and what became of it (`placing`, `placed`, `failed`)."""
 
-    url = serializers.SerializerMethodField()
+    url = DetailUrlField(view_name="call-detail")
     tenant = serializers.CharField(source="tenant.code")
     extension = serializers.IntegerField(source="extension_id", allow_null=True)
 
@@ -114,8 +114,22 @@ class CallSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_url(self, obj) -> str:
-        return reverse("call-detail", args=[obj.pk], request=self.context.get("request"))
+
+class CallFilterSet(PbxFilterSet):
+    """`GET /api/calls/`'s filters: `?state=failed`, `?extension=12`, `?to=`,
+    `?created_at__gte=` (and `__gt`, `__lt`, `__lte`); `?id=1,2`."""
+
+    tag = None  # a click-to-dial request carries no tags
+
+    class Meta:
+        model = Originate
+        fields = {
+            "state": ["exact"],
+            "extension": ["exact"],
+            "to": ["exact", "startswith"],
+            "server_kind": ["exact"],
+            "created_at": TIME_LOOKUPS,
+        }
 
 
 class ClickToDialBase(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
@@ -168,9 +182,38 @@ class ClickToDialBase(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
         return extension
 
 
-class CallViewSet(ClickToDialBase):
-    """Click-to-dial for the caller's tenant (`?tenant=` on a global key). A user_api
-    caller places calls from its own extensions and reads only those."""
+class CallViewSet(ClickToDialBase, viewsets.GenericViewSet):
+    """Click-to-dial for the caller's tenant (`?tenant=` on a global key): place a call,
+    list the requests (newest first, paged and filtered as every list, CSV too), read one.
+    A user_api caller places calls from its own extensions and reads only those."""
+
+    serializer_class = CallSerializer
+    queryset = Originate.objects.select_related("tenant")
+    filterset_class = CallFilterSet
+    filter_backends = [FilterBackend]
+    renderer_classes = [JSONRenderer, CSVRenderer, BrowsableAPIRenderer]
+
+    def accepted_query_parameters(self):
+        names = set(super().accepted_query_parameters())
+        if self.action == "list":
+            paginator = self.paginator
+            names |= {paginator.page_query_param, paginator.page_size_query_param}
+            names |= FilterBackend().query_parameters(self)
+        return names
+
+    def get_queryset(self):
+        """The caller's reach, as the kernel's lists have it (pbx.api.viewsets): `?tenant=`
+        narrows (404 out of reach), a tenant key sees its tenant, a user_api caller the
+        requests of its own extensions."""
+        scope = scope_of(self.request)
+        calls = Originate.objects.select_related("tenant").order_by("-id")
+        if self.request.query_params.get("tenant"):
+            calls = calls.filter(tenant=scope.tenant(self.request.query_params["tenant"]))
+        elif scope.tenant_ids is not None:
+            calls = calls.filter(tenant_id__in=scope.tenant_ids)
+        if scope.role == roles.USER:
+            calls = calls.filter(extension__user=scope.user)
+        return calls
 
     @extend_schema(request=CallRequestSerializer, responses={202: CallSerializer}, parameters=QUERY)
     def create(self, request):
@@ -189,18 +232,29 @@ class CallViewSet(ClickToDialBase):
             extension, data["to"], data.get("caller_id_name", ""), data.get("caller_id_number", "")
         )
 
+    @extend_schema(parameters=QUERY)
+    def list(self, request):
+        """The click-to-dial requests of the caller's tenants, newest first."""
+        calls = self.filter_queryset(self.get_queryset())
+        if isinstance(request.accepted_renderer, CSVRenderer):
+            return self._csv(calls)
+        page = self.paginate_queryset(calls)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _csv(self, calls):
+        """A page as CSV, or every row with `?page_size=all` (as every list, pbx.api.viewsets)."""
+        if self.request.query_params.get("page_size") == "all":
+            rows = every_row(calls)
+        else:
+            rows = self.paginate_queryset(calls)
+        serializer = self.get_serializer()
+        records = (serializer.to_representation(row) for row in rows)
+        return stream_csv(list(serializer.fields), records, "calls")
+
     @extend_schema(responses=CallSerializer, parameters=QUERY)
     def retrieve(self, request, pk=None):
         """One click-to-dial request of the caller's tenants."""
-        scope = scope_of(request)
-        calls = Originate.objects.select_related("tenant")
-        if request.query_params.get("tenant"):
-            calls = calls.filter(tenant=scope.tenant(request.query_params["tenant"]))
-        elif scope.tenant_ids is not None:
-            calls = calls.filter(tenant_id__in=scope.tenant_ids)
-        if scope.role == roles.USER:
-            calls = calls.filter(extension__user=scope.user)
-        call = calls.filter(pk=pk).first()
+        call = self.get_queryset().filter(pk=pk).first()
         if call is None:
             raise NotFound(f"Call {pk} not found.")
         return Response(CallSerializer(call, context={"request": request}).data)

@@ -39,6 +39,10 @@ def make(route, *, tenant=None, user=None, count=1):
     resource is tenant-owned, with every reference to a user pointing at `user`. For an
     action set's route, what ACTION_OBJECTS makes (None for most: they address no object)."""
     if not route.is_resource:
+        listed = ACTION_ROWS.get(route.name)
+        if listed is not None and tenant is not None:
+            rows = [listed(tenant) for _ in range(count)]
+            return rows if count != 1 else rows[0]
         made = ACTION_OBJECTS.get(route.name)
         return made(tenant) if made is not None and tenant is not None else None
     kwargs = {}
@@ -105,6 +109,25 @@ ACTION_OBJECTS = {
     "clickdial-list": _click_to_dial_world,
     "call-detail": _an_originate,
 }
+
+
+def _a_listed_originate(tenant):
+    """A click-to-dial request listed by `GET /api/calls/`, in a tenant where a POST to the
+    same route also succeeds (the world is made once per tenant)."""
+    from extensions.models import Extension
+    from switch.models import Originate
+
+    extension = Extension.objects.filter(tenant=tenant, number="100").first()
+    if extension is None:
+        _click_to_dial_world(tenant)
+        extension = Extension.objects.get(tenant=tenant, number="100")
+    return Originate.objects.create(
+        tenant=tenant, extension=extension, to="101", state=Originate.State.PLACED
+    )
+
+
+# Action sets' lists: one row of the list, by URL name, made `count` times by make().
+ACTION_ROWS = {"call-list": _a_listed_originate}
 
 # Actions that answer only a whole question: a valid query for each, by URL name.
 ACTION_QUERIES = {

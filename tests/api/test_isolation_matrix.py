@@ -17,6 +17,7 @@ from apikeys.models import ApiKey
 from pbx.api.viewsets import PbxViewSet
 from tests.api.routes import RESOURCES, ROUTES, route_methods, routes_where, with_query
 from tests.api.support import (
+    ACTION_ROWS,
     assert_error,
     assert_no_leak,
     body_text,
@@ -379,3 +380,34 @@ def test_the_leak_check_would_see_the_object_in_a_list_that_reaches_it(api, admi
     response = api(admin_key).get(route.url({"page_size": 1000}))
     with pytest.raises(AssertionError, match="reveals"):
         assert_no_leak(response, identifying_values(route, obj))
+
+
+# --- action sets' lists of tenant rows (GET /api/calls/) ---------------------------------
+
+# An action set's list that reads tenants' rows scopes them as a resource's list does.
+ACTION_LISTS = routes_where(lambda r: r.is_action_set and r.is_list and r.name in ACTION_ROWS)
+
+
+@pytest.mark.parametrize("format_", ["json", "csv"])
+@pytest.mark.parametrize("route", **ACTION_LISTS)
+def test_an_action_sets_list_does_not_show_another_tenants_row(acme_caller, theirs, route, format_):
+    obj = theirs(route)
+    response = acme_caller.send("GET", route.url(), page_size=1000, format=format_)
+    assert response.status_code == 200
+    listed = (
+        {r["id"] for r in csv_rows(response)[1]}
+        if format_ == "csv"
+        else {str(item["id"]) for item in response.json()["results"]}
+    )
+    assert str(obj.pk) not in listed
+
+
+@pytest.mark.parametrize("tenant", ["GLOBEX", "NOSUCHTENANT", "globex-by-id"])
+@pytest.mark.parametrize("route", **ACTION_LISTS)
+def test_an_action_sets_list_narrowed_to_another_tenant_answers_tenant_not_found(
+    tenant_bound_caller, globex, route, tenant
+):
+    named = str(globex.pk) if tenant == "globex-by-id" else tenant
+    response = tenant_bound_caller.send("GET", route.url(), tenant=named)
+    assert_error(response, 404, "tenant_not_found")
+    assert "GLOBEX" not in body_text(response) or tenant == "GLOBEX"

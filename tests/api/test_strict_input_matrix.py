@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from pbx.api.viewsets import PbxViewSet
 from tenants.models import Membership
 from tests.api.routes import ROUTES, route_methods, routes_where
-from tests.api.support import assert_error, body_text, make, payload, snapshot
+from tests.api.support import ACTION_ROWS, assert_error, body_text, make, payload, snapshot
 
 UNKNOWN = "no_such_name"
 
@@ -286,3 +286,31 @@ def test_every_query_parameter_the_schema_documents_is_accepted(
     assert response.status_code != 404, body_text(response)[:300]
     if response.status_code == 400:
         assert response.json()["error"]["code"] != "unknown_parameter", response.json()["error"]["message"]
+
+
+# An action set's list of tenant rows (GET /api/calls/) takes its filters and pages only.
+ACTION_LISTS = routes_where(lambda r: r.is_action_set and r.is_list and r.name in ACTION_ROWS)
+
+
+@pytest.mark.parametrize("route", **ACTION_LISTS)
+def test_an_unknown_filter_of_an_action_sets_list_is_refused(api, admin_key, route):
+    response = api(admin_key).get(route.url({"number__contains_typo": "1"}))
+    assert_error(response, 400, "unknown_parameter")
+    assert {"id", "page", "page_size", "format", "tenant"} <= set(response.json()["error"]["accepted"])
+
+
+@pytest.mark.parametrize("route", **ACTION_LISTS)
+def test_every_filter_and_page_parameter_of_an_action_sets_list_is_known(api, admin_key, route):
+    view = route.view_class()
+    names = set()
+    for backend in view.filter_backends:
+        names |= backend().query_parameters(view)
+    paginator = view.pagination_class()
+    names |= {paginator.page_query_param, paginator.page_size_query_param}
+    refused = [
+        name
+        for name in sorted(names)
+        if api(admin_key).get(route.url({name: "1"})).json().get("error", {}).get("code")
+        == "unknown_parameter"
+    ]
+    assert refused == []

@@ -9,7 +9,8 @@ from tests.api.support import payload
 
 def creates_tagged_objects(route):
     return (
-        route.is_list
+        route.is_resource
+        and route.is_list
         and "POST" in route.methods
         and getattr(route.viewset.serializer_class.Meta, "taggable", True)
     )
