@@ -120,6 +120,17 @@ def _send(call, server, extension):
         "caller_id_name": call.caller_id_name,
         "caller_id_number": call.caller_id_number,
     }
+    if server.kind == Server.Kind.KAMAILIO:
+        # The caller's AOR, sent back to Kamailio's own SIP socket (the outbound proxy)
+        # so its location look-up finds the registered phone; the destination is dialled
+        # by the phone (the REFER) and routed by Kamailio like any of its calls.
+        domain = extension.tenant.sip_domain
+        return control.kamailio_bridge(
+            server.control_url,
+            caller=f"sip:{extension.sip_username}@{domain}",
+            callee=f"sip:{call.to}@{domain}",
+            proxy=f"sip:{server.address}:{server.sip_port}",
+        )
     if server.kind == Server.Kind.ASTERISK:
         return control.ami_originate(server.control_url, endpoint=extension.sip_username, **common)
     return control.esl_originate(
