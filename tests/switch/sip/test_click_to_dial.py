@@ -27,16 +27,19 @@ def acme_on_kamailio(sip, acme_on_media):
     return acme_on_media
 
 
-def test_a_click_to_dial_call_rings_the_callers_registered_phone(api, acme_key, sip, acme_on_kamailio, alice):
+def test_a_click_to_dial_call_rings_the_callers_phone_showing_the_requests_caller_id(
+    api, acme_key, sip, acme_on_kamailio, alice
+):
     phone = sip.phone(alice, "ring")
 
-    response = api(acme_key).post("/api/calls/", {"from": "100", "to": "101"}, format="json")
+    body = {"from": "100", "to": "101", "caller_id_name": "Sales desk", "caller_id_number": "+15550100"}
+    response = api(acme_key).post("/api/calls/", body, format="json")
 
     assert response.status_code == 202, response.json()
     invites = phone.stop().invites
     assert invites, sip.kamailio.log_tail()
     assert invites[0].uri == f"sip:alice@{phone.contact}"
-    assert "<sip:click-to-dial@pbx.invalid>" in invites[0].header("From")
+    assert invites[0].header("From").startswith('"Sales desk" <sip:+15550100@acme.pbx.test>;tag=')
 
 
 def test_the_answered_caller_is_referred_to_the_number_and_its_phone_dials_it(
@@ -61,7 +64,8 @@ def test_the_answered_caller_is_referred_to_the_number_and_its_phone_dials_it(
     received = [m.method or m.code for m in rung.received()]
     assert received[0] == "INVITE", rung.log
     assert "ACK" in received and received.index("REFER") < received.index("BYE"), rung.log
-    assert "<sip:click-to-dial@pbx.invalid>" in rung.invites[0].header("From")
+    # Without a caller ID in the request, the extension's own (its name and number).
+    assert rung.invites[0].header("From").startswith('"Alice" <sip:100@acme.pbx.test>;tag=')
     assert rung.received("REFER")[0].header("Refer-To") == "sip:101@acme.pbx.test"
     assert 200 in rung.codes, rung.log  # the destination answered the phone's INVITE
     invite = callee.wait().invites[0]
