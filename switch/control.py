@@ -1,11 +1,15 @@
 """The control interfaces pbx places click-to-dial calls through: Asterisk's AMI and
-FreeSWITCH's event socket (ESL), each over one short TCP connection.
+FreeSWITCH's event socket (ESL), each over one short TCP connection, and Kamailio's
+JSON-RPC over HTTP.
 
-Both speak lines of `Name: value` ended by an empty line. A driver returns the id the
+AMI and ESL speak lines of `Name: value` ended by an empty line. A driver returns the id the
 switch gave the request, or raises `ControlError` with a one-line reason: not reached
 (`unreachable`) or reached and refused (`refused`)."""
 
+import json
 import socket
+import urllib.error
+import urllib.request
 import uuid
 from urllib.parse import unquote, urlsplit
 
@@ -146,3 +150,40 @@ def esl_originate(control_url, *, user, domain, to, context, caller_id_name, cal
         return reply.get("Job-UUID") or text.removeprefix("+OK Job-UUID:").strip()
     finally:
         conn.close()
+
+
+def kamailio_bridge(control_url, *, caller, callee, proxy):
+    """Kamailio: the dialog module's `dlg.bridge_dlg` over JSON-RPC (jsonrpcs on HTTP):
+    Kamailio calls `caller` through `proxy` and, once answered, REFERs it to `callee`;
+    answers the request id."""
+    request_id = f"pbx-{uuid.uuid4().hex}"
+    body = json.dumps(
+        {"jsonrpc": "2.0", "method": "dlg.bridge_dlg", "params": [caller, callee, proxy], "id": request_id}
+    ).encode()
+    request = urllib.request.Request(
+        control_url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.PBX_ORIGINATE_TIMEOUT) as response:
+            text = response.read()
+    except urllib.error.HTTPError as error:
+        text = error.read()
+        if not text.strip().startswith(b"{"):
+            raise ControlError(f"Kamailio JSON-RPC answered HTTP {error.code}.", unreachable=True) from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        reason = _reason(reason) if isinstance(reason, OSError) else str(reason)
+        raise ControlError(
+            f"Kamailio JSON-RPC at {control_url} not reached: {reason}", unreachable=True
+        ) from None
+    try:
+        reply = json.loads(text)
+    except ValueError:
+        raise ControlError(
+            "Kamailio JSON-RPC answered something that is not JSON.", unreachable=True
+        ) from None
+    if not isinstance(reply, dict) or "error" in reply or "result" not in reply:
+        error = reply.get("error") if isinstance(reply, dict) else None
+        message = error.get("message", "") if isinstance(error, dict) else str(error or "")
+        raise ControlError(f"Kamailio refused the call: {message}", unreachable=False)
+    return request_id

@@ -7,6 +7,7 @@ being placed), stores the request as an `Originate` (its id, and its change log 
 then hands it to Asterisk (AMI) or FreeSWITCH (ESL) and stores what the switch said."""
 
 import datetime
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import transaction
@@ -120,6 +121,21 @@ def _send(call, server, extension):
         "caller_id_name": call.caller_id_name,
         "caller_id_number": call.caller_id_number,
     }
+    if server.kind == Server.Kind.KAMAILIO:
+        # The caller's AOR, sent back to Kamailio's own SIP socket (the outbound proxy)
+        # so its location look-up finds the registered phone; the destination is dialled
+        # by the phone (the REFER) and routed by Kamailio like any of its calls.
+        # The caller ID the phone shows rides in the AOR's parameters (kamailio.cfg's
+        # route[CLICK_TO_DIAL] writes them into the From).
+        domain = extension.tenant.sip_domain
+        name = quote(call.caller_id_name.replace('"', "").replace("\\", ""), safe="")
+        cid = f";pbx-cid-number={quote(call.caller_id_number, safe='+')};pbx-cid-name={name}"
+        return control.kamailio_bridge(
+            server.control_url,
+            caller=f"sip:{extension.sip_username}@{domain}{cid}",
+            callee=f"sip:{call.to}@{domain}",
+            proxy=f"sip:{server.address}:{server.sip_port}",
+        )
     if server.kind == Server.Kind.ASTERISK:
         return control.ami_originate(server.control_url, endpoint=extension.sip_username, **common)
     return control.esl_originate(

@@ -132,13 +132,12 @@ class ServerSerializer(PbxModelSerializer):
         attrs = super().validate(attrs)
         kind = attrs.get("kind", getattr(self.instance, "kind", ""))
         url = attrs.get("control_url", getattr(self.instance, "control_url", ""))
-        scheme = CONTROL_SCHEMES.get(kind)
-        if url and scheme is None:
+        schemes = CONTROL_SCHEMES.get(kind)
+        if url and schemes is None:
             raise serializers.ValidationError({"kind": ["Say which switch the control URL reaches."]})
-        if url and not url.startswith(f"{scheme}://"):
-            raise serializers.ValidationError(
-                {"control_url": [f"A {kind} server is reached by {scheme}://."]}
-            )
+        if url and not url.startswith(tuple(f"{scheme}://" for scheme in schemes)):
+            reached = " or ".join(f"{scheme}://" for scheme in schemes)
+            raise serializers.ValidationError({"control_url": [f"A {kind} server is reached by {reached}."]})
         return attrs
 
 

@@ -54,20 +54,27 @@ def server_address_validator(value):
         )
 
 
-CONTROL_SCHEMES = {"asterisk": "ami", "freeswitch": "esl"}
+# The URL schemes of each kind's control interface.
+CONTROL_SCHEMES = {"asterisk": ("ami",), "freeswitch": ("esl",), "kamailio": ("http", "https")}
 
 
 def control_url_validator(value):
-    """`ami://user:secret@host:5038` (Asterisk) or `esl://:password@host:8021`
-    (FreeSWITCH): the scheme, a host and a port are required."""
+    """`ami://user:secret@host:5038` (Asterisk), `esl://:password@host:8021`
+    (FreeSWITCH) or `http://host:5071/RPC` (Kamailio's JSON-RPC, http or https): the
+    scheme, a host and a port are required."""
     parts = urlsplit(value or "")
     try:
         port = parts.port
     except ValueError:
         port = None
-    if parts.scheme not in CONTROL_SCHEMES.values() or not parts.hostname or not port:
+    if (
+        parts.scheme not in {s for schemes in CONTROL_SCHEMES.values() for s in schemes}
+        or not parts.hostname
+        or not port
+    ):
         raise ValidationError(
-            "Use ami://user:secret@host:5038 (Asterisk) or esl://:password@host:8021 (FreeSWITCH).",
+            "Use ami://user:secret@host:5038 (Asterisk), esl://:password@host:8021 (FreeSWITCH) "
+            "or http://host:5071/RPC (Kamailio).",
             code="invalid",
         )
 
@@ -81,6 +88,7 @@ class Server(TimestampedModel):
     class Kind(models.TextChoices):
         ASTERISK = "asterisk", "Asterisk"
         FREESWITCH = "freeswitch", "FreeSWITCH"
+        KAMAILIO = "kamailio", "Kamailio"
 
     class Role(models.TextChoices):
         PBX = "pbx", "PBX (calls and features)"
@@ -107,7 +115,8 @@ class Server(TimestampedModel):
         blank=True,
         validators=[control_url_validator],
         help_text="Where pbx reaches its control interface: ami://user:secret@host:5038 (Asterisk "
-        "AMI) or esl://:password@host:8021 (FreeSWITCH event socket).",
+        "AMI), esl://:password@host:8021 (FreeSWITCH event socket) or http://host:5071/RPC "
+        "(Kamailio's JSON-RPC).",
     )
     enabled = models.BooleanField(default=True)
     description = models.CharField(max_length=255, blank=True)

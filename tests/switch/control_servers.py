@@ -6,6 +6,8 @@ empty line) with `reply(message)`; `messages` keeps every message received, as t
 
 import contextlib
 import functools
+import http.server
+import json
 import socket
 import threading
 import time
@@ -138,3 +140,51 @@ def esl_server(password="ClueCon", originate_error=None):
         return "Content-Type: command/reply\nReply-Text: -ERR command not found\n\n"
 
     return ControlServer("Content-Type: auth/request\n\n", reply, "\n")
+
+
+class JsonRpcServer:
+    """Kamailio's jsonrpcs over HTTP, as its documentation gives it: a POST of one JSON-RPC
+    request, answered by `reply(request)` (a dict, sent as JSON) with `status`. `bodies`
+    keeps every request body received, as bytes; `paths` the paths."""
+
+    def __init__(self, reply, status=200):
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                server.bodies.append(body)
+                server.paths.append(self.path)
+                answer = json.dumps(reply(json.loads(body))).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.bodies, self.paths = [], []
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def bridge_accepted(request):
+    """dlg.bridge_dlg's answer when Kamailio has sent the INVITE: an empty result."""
+    return {"jsonrpc": "2.0", "result": {}, "id": request["id"]}
+
+
+def bridge_failed(request):
+    """Kamailio's JSON-RPC error for a bridge it could not start."""
+    return {
+        "jsonrpc": "2.0",
+        "error": {"code": 500, "message": "Failed to create dialog"},
+        "id": request["id"],
+    }

@@ -3,13 +3,21 @@ connects it to a number through the tenant's media server (here an AMI or event 
 server on a real socket, tests/switch/control_servers.py); DjangoPBX's POST
 /api/clickdial/; GET /api/calls/<id>/."""
 
+import json
+
 import pytest
 
 from pbx.models import ChangeLog
 from switch.models import Originate
 from tests.api.support import assert_error
 from tests.factories import ExtensionFactory, ServerFactory
-from tests.switch.control_servers import ami_server, esl_server, nothing_listening
+from tests.switch.control_servers import (
+    JsonRpcServer,
+    ami_server,
+    bridge_accepted,
+    esl_server,
+    nothing_listening,
+)
 from tests.switch.kamailio_rows import kamailio_registers
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +76,25 @@ def test_the_caller_id_sent_is_the_one_shown(api, acme_key, asterisk, reception)
     body = {"from": "100", "to": "101", "caller_id_name": "Sales", "caller_id_number": "+15550000"}
     place(api, acme_key, body)
     assert 'CallerID: "Sales" <+15550000>' in asterisk.messages[1]
+
+
+def test_through_kamailio_the_caller_id_rides_in_the_callers_address(api, acme_key, acme, reception):
+    rpc = JsonRpcServer(bridge_accepted)
+    acme.server = ServerFactory(
+        kind="kamailio", address="10.0.0.9", sip_port=5060, control_url=f"http://127.0.0.1:{rpc.port}/RPC"
+    )
+    acme.save()
+    body = {"from": "100", "to": "101", "caller_id_name": "Sales desk", "caller_id_number": "+15550000"}
+    try:
+        response = place(api, acme_key, body)
+    finally:
+        rpc.close()
+    assert response.status_code == 202, response.json()
+    assert json.loads(rpc.bodies[0])["params"] == [
+        f"sip:{reception.sip_username}@acme.pbx.test;pbx-cid-number=+15550000;pbx-cid-name=Sales%20desk",
+        "sip:101@acme.pbx.test",
+        "sip:10.0.0.9:5060",
+    ]
 
 
 def test_fusionpbx_destination_a_and_b_mean_from_and_to(api, acme_key, asterisk, reception):

@@ -1,5 +1,6 @@
 """`manage.py kamailio_config` writes pbx's Kamailio configuration into a folder with its
-four settings filled in (the database, pbx's URL, the switch's key, the SIP socket);
+settings filled in (the database, pbx's URL, the switch's key, the SIP socket, the
+click-to-dial JSON-RPC socket and the address allowed to use it);
 a mistake is one line and a non-zero exit, and writes nothing."""
 
 import os
@@ -40,7 +41,7 @@ def write(folder, *args, key=None, database_url=DB):
     call_command("kamailio_config", *options, *args)
 
 
-def test_it_writes_the_shipped_configuration_and_the_four_settings(tmp_path, switch_key):
+def test_it_writes_the_shipped_configuration_and_its_settings(tmp_path, switch_key):
     write(tmp_path, "--listen", "udp:10.0.0.9:5060", key=switch_key.key)
 
     for name in ("kamailio.cfg", "pbx-calls.cfg", "pbx-records.cfg"):
@@ -50,6 +51,8 @@ def test_it_writes_the_shipped_configuration_and_the_four_settings(tmp_path, swi
         "PBX_HTTP_URL": "http://10.0.0.2:8000",
         "PBX_API_KEY": switch_key.key,
         "PBX_LISTEN": "udp:10.0.0.9:5060",
+        "PBX_RPC_LISTEN": "tcp:127.0.0.1:5071",
+        "PBX_RPC_ALLOW": "127.0.0.1",
     }
 
 
@@ -130,6 +133,9 @@ def test_create_credential_refuses_a_kamailio_user_of_another_role(tmp_path):
     [
         ("--pbx-url", "10.0.0.2:8000", "--pbx-url must look like"),
         ("--listen", "0.0.0.0:5060", "--listen must look like"),
+        ("--rpc-listen", "udp:127.0.0.1:5071", "--rpc-listen must look like"),
+        ("--rpc-listen", "tcp:rpc.example.com:5071", "--rpc-listen must look like"),
+        ("--rpc-allow", "pbx.example.com", "--rpc-allow must be an IP address"),
         ("--database-url", "mysql://k@db/pbx", "--database-url must look like"),
         ("--database-url", "postgres://k@db/pbx?sslmode=require", "cannot carry options"),
         ("--database-url", 'postgres://k:a"b@db/pbx', "cannot contain quotes"),
@@ -151,6 +157,13 @@ def test_listen_takes_an_advertised_address(tmp_path, switch_key):
     assert settings_of(tmp_path)["PBX_LISTEN"] == "udp:10.0.0.9:5060 advertise 203.0.113.5:5060"
 
 
+def test_the_rpc_socket_and_pbxs_address_are_options(tmp_path, switch_key):
+    write(tmp_path, "--rpc-listen", "tcp:10.0.0.9:5071", "--rpc-allow", "10.0.0.2", key=switch_key.key)
+
+    written = settings_of(tmp_path)
+    assert (written["PBX_RPC_LISTEN"], written["PBX_RPC_ALLOW"]) == ("tcp:10.0.0.9:5071", "10.0.0.2")
+
+
 @pytest.mark.skipif(KAMAILIO is None, reason="kamailio not installed (apt-get install kamailio)")
 def test_kamailio_accepts_the_written_configuration(tmp_path, switch_key):
     write(tmp_path, "--listen", "udp:127.0.0.1:5999", key=switch_key.key)
@@ -164,6 +177,7 @@ def test_kamailio_accepts_the_written_configuration(tmp_path, switch_key):
     )
     assert checked.returncode == 0, checked.stderr[-3000:]
     assert "udp: 127.0.0.1 [127.0.0.1]:5999" in checked.stdout + checked.stderr
+    assert "tcp: 127.0.0.1 [127.0.0.1]:5071 name rpc" in checked.stdout + checked.stderr
 
 
 def test_a_mistake_is_one_line_on_stderr_and_a_non_zero_exit(tmp_path):

@@ -1,5 +1,5 @@
-"""A server's `kind` (Asterisk or FreeSWITCH) and `control_url` (how pbx reaches its
-AMI or event socket to place click-to-dial calls): validated, and the URL, which
+"""A server's `kind` (Asterisk, FreeSWITCH or Kamailio) and `control_url` (how pbx
+reaches its AMI, event socket or JSON-RPC to place click-to-dial calls): validated, and the URL, which
 carries a secret, shown only to a platform administrator's full global key."""
 
 import pytest
@@ -17,7 +17,12 @@ def create(api, key, **fields):
 
 @pytest.mark.parametrize(
     ("kind", "url"),
-    [("asterisk", "ami://pbx:s3cret@10.0.0.5:5038"), ("freeswitch", "esl://:ClueCon@10.0.0.6:8021")],
+    [
+        ("asterisk", "ami://pbx:s3cret@10.0.0.5:5038"),
+        ("freeswitch", "esl://:ClueCon@10.0.0.6:8021"),
+        ("kamailio", "http://127.0.0.1:5071/RPC"),
+        ("kamailio", "https://10.0.0.7:5071/RPC"),
+    ],
 )
 def test_a_server_takes_its_kind_and_control_url(api, admin_key, kind, url):
     response = create(api, admin_key, kind=kind, control_url=url)
@@ -34,6 +39,12 @@ def test_a_control_url_without_scheme_host_or_port_is_refused(api, admin_key, ur
 
 def test_a_control_url_of_the_other_switch_is_refused(api, admin_key):
     response = create(api, admin_key, kind="asterisk", control_url="esl://:ClueCon@10.0.0.6:8021")
+    assert_error(response, 400, "validation_error")
+    assert "control_url" in response.json()["error"]["fields"]
+
+
+def test_a_kamailio_server_is_reached_by_http_alone(api, admin_key):
+    response = create(api, admin_key, kind="kamailio", control_url="ami://pbx:s3cret@10.0.0.5:5038")
     assert_error(response, 400, "validation_error")
     assert "control_url" in response.json()["error"]["fields"]
 

@@ -1,5 +1,6 @@
 """manage.py kamailio_config --pbx-url URL (--api-key KEY | --create-credential) --out DIR
-[--database-url URL] [--listen udp:0.0.0.0:5060]"""
+[--database-url URL] [--listen udp:0.0.0.0:5060] [--rpc-listen tcp:127.0.0.1:5071]
+[--rpc-allow ADDRESS]"""
 
 import re
 from pathlib import Path
@@ -25,6 +26,8 @@ SHIPPED_FILES = (MAIN, "pbx-calls.cfg", "pbx-records.cfg")
 SWITCH_USERNAME = "kamailio"
 # Separators a #!substdef may use; the first one the value does not contain is taken.
 SEPARATORS = "!#%|~^@"
+RPC_LISTEN = re.compile(r"^tcp:(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$")
+RPC_ALLOW = re.compile(r"^[0-9.]+$|^[0-9a-fA-F:]+$")
 LISTEN = re.compile(r"^(udp|tcp|tls|sctp):(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}(\s+advertise\s+\S+)?$")
 
 
@@ -58,11 +61,28 @@ class Command(PbxCommand):
             help='the SIP socket, proto:address:port [advertise public:port] (default "udp:0.0.0.0:5060")',
         )
 
-    def handle(self, *args, out, pbx_url, api_key, create_credential, database_url, listen, **options):
+        parser.add_argument(
+            "--rpc-listen",
+            default="tcp:127.0.0.1:5071",
+            help="the JSON-RPC socket pbx places click-to-dial calls through, tcp:address:port "
+            '(default "tcp:127.0.0.1:5071"; never an address facing the internet)',
+        )
+        parser.add_argument(
+            "--rpc-allow",
+            default="127.0.0.1",
+            help="pbx's IP address, the one allowed to send JSON-RPC requests besides loopback",
+        )
+
+    def handle(
+        self, *args, out, pbx_url, api_key, create_credential, database_url, listen, rpc_listen, rpc_allow,
+        **options,
+    ):  # fmt: skip
         values = {
             "PBX_DB_URL": kamailio_database_url(database_url),
             "PBX_HTTP_URL": http_url(pbx_url),
             "PBX_LISTEN": listen_address(listen),
+            "PBX_RPC_LISTEN": rpc_listen_address(rpc_listen),
+            "PBX_RPC_ALLOW": rpc_allowed(rpc_allow),
         }
         filled_settings({**values, "PBX_API_KEY": "pbx_checked"})  # refuse a bad value before any write
         values["PBX_API_KEY"] = self.create_credential() if create_credential else checked_key(api_key)
@@ -149,6 +169,20 @@ def listen_address(given):
             f"--listen must look like udp:0.0.0.0:5060 (or tcp:..., with an optional "
             f"'advertise 203.0.113.5:5060'), not {given!r}."
         )
+    return given
+
+
+def rpc_listen_address(given):
+    given = given.strip()
+    if not RPC_LISTEN.match(given):
+        raise CommandError(f"--rpc-listen must look like tcp:127.0.0.1:5071, not {given!r}.")
+    return given
+
+
+def rpc_allowed(given):
+    given = given.strip()
+    if not RPC_ALLOW.match(given):
+        raise CommandError(f"--rpc-allow must be an IP address (pbx's), not {given!r}.")
     return given
 
 

@@ -68,7 +68,7 @@ def kamailio(django_db_setup, django_db_blocker, switch_api_key, tmp_path_factor
             pytest.skip(reason)
     live_server = request.getfixturevalue("live_server")  # only once the tests can run
     folder = tmp_path_factory.mktemp("kamailio")
-    port = free_port()
+    port, rpc_port = free_port(), free_port()
     with django_db_blocker.unblock():
         # The command checks the key against the database: it exists while the command
         # runs, and is gone before any test starts (tests count users and keys).
@@ -80,6 +80,7 @@ def kamailio(django_db_setup, django_db_blocker, switch_api_key, tmp_path_factor
                 "--pbx-url", live_server.url,
                 "--api-key", switch_api_key,
                 "--listen", f"udp:{LOOPBACK}:{port}",
+                "--rpc-listen", f"tcp:{LOOPBACK}:{rpc_port}",
             )  # fmt: skip
         finally:
             owner = api_key.owner
@@ -87,6 +88,7 @@ def kamailio(django_db_setup, django_db_blocker, switch_api_key, tmp_path_factor
             owner.delete()
         store_table_versions()
     server = Kamailio(folder, port)
+    server.rpc_url = f"http://{LOOPBACK}:{rpc_port}/RPC"
     server.start()
     yield server
     server.stop()
