@@ -42,6 +42,17 @@ MAX_BULK_ITEMS = 1000
 ID_REGEX = r"[0-9]{1,18}"  # ids past 18 digits cannot exist; they 404 instead of overflowing
 
 
+def record_api_actor(request):
+    """Tell the change log who acts and with which key: called by a view's initial(),
+    once the request is authenticated."""
+    changelog.set_context(
+        actor=request.user,
+        api_key_prefix=getattr(request.auth, "prefix", ""),
+        api_key_name=getattr(request.auth, "name", ""),
+        source="api",
+    )
+
+
 def every_row(queryset, chunk_size=2000):
     """The queryset's rows, read in chunks through one server-side cursor on PostgreSQL.
 
@@ -83,13 +94,7 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ModelViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        # Authenticated now: the change log learns who acts and with which key.
-        changelog.set_context(
-            actor=request.user,
-            api_key_prefix=getattr(request.auth, "prefix", ""),
-            api_key_name=getattr(request.auth, "name", ""),
-            source="api",
-        )
+        record_api_actor(request)
 
     # --- strict input ---------------------------------------------------------------------
 

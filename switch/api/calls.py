@@ -12,7 +12,6 @@ from rest_framework.response import Response
 
 from apikeys import roles
 from extensions.models import Extension
-from pbx import changelog
 from pbx.api.concurrency import idempotent
 from pbx.api.exceptions import ApiError, MissingTenant, NotFound, PermissionDenied
 from pbx.api.filters import TIME_LOOKUPS, FilterBackend, PbxFilterSet
@@ -21,7 +20,7 @@ from pbx.api.renderers import CSVRenderer, JsonErrorsMixin, stream_csv
 from pbx.api.scope import scope_of
 from pbx.api.serializers import DetailUrlField, apply_aliases
 from pbx.api.strict import StrictQueryMixin, refuse_unknown_fields
-from pbx.api.viewsets import ID_REGEX, every_row
+from pbx.api.viewsets import ID_REGEX, every_row, record_api_actor
 from switch.api.views import FORMAT
 from switch.models import Originate
 from switch.originate import originate
@@ -142,12 +141,7 @@ class ClickToDialBase(JsonErrorsMixin, StrictQueryMixin, viewsets.ViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        changelog.set_context(
-            actor=request.user,
-            api_key_prefix=getattr(request.auth, "prefix", ""),
-            api_key_name=getattr(request.auth, "name", ""),
-            source="api",
-        )
+        record_api_actor(request)
 
     def _place(self, extension, to, caller_id_name, caller_id_number):
         call = originate(extension, to, caller_id_name, caller_id_number)
