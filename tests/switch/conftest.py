@@ -84,3 +84,18 @@ def globex_did(globex):
     trunk = TrunkFactory(name="carrier-g", host=CARRIER_G)
     trunk.tenants.add(globex)
     return DIDFactory(tenant=globex, number="+15557654321")
+
+
+@pytest.fixture
+def control_server():
+    """start(server class, *args) -> an AMI, ESL or JSON-RPC test server on a real
+    socket (tests/switch/control_servers.py), each closed after the test."""
+    made = []
+
+    def start(factory, *args, **kwargs):
+        made.append(factory(*args, **kwargs))
+        return made[-1]
+
+    yield start
+    for each in made:
+        each.close()

@@ -24,16 +24,8 @@ def _short_timeout(settings):
 
 
 @pytest.fixture
-def server():
-    made = []
-
-    def start(factory, **kwargs):
-        made.append(factory(**kwargs))
-        return made[-1]
-
-    yield start
-    for each in made:
-        each.close()
+def server(control_server):
+    return control_server
 
 
 def ami(server_, secret="s3cret"):

@@ -23,16 +23,9 @@ def _short_timeout(settings):
 
 
 @pytest.fixture
-def rpc():
-    made = []
-
-    def start(reply, status=200):
-        made.append(JsonRpcServer(reply, status))
-        return made[-1]
-
-    yield start
-    for each in made:
-        each.close()
+def rpc(control_server):
+    """rpc(reply, status=200) -> a JSON-RPC server that answers `reply`."""
+    return lambda reply, status=200: control_server(JsonRpcServer, reply, status)
 
 
 def bridge(server):

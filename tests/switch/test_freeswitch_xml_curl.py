@@ -41,9 +41,8 @@ def is_not_found(response):
     )
 
 
-def sip_auth(user, domain="acme.pbx.test", **more):
-    """What sofia posts when a phone REGISTERs as user@domain (with a few of the many
-    other fields it sends)."""
+def directory_lookup(action, user, domain, **more):
+    """The fields every directory lookup of FreeSWITCH's posts, for `action`."""
     return {
         "hostname": "fs1",
         "section": "directory",
@@ -51,38 +50,38 @@ def sip_auth(user, domain="acme.pbx.test", **more):
         "key_name": "name",
         "key_value": domain,
         "Event-Name": "REQUEST_PARAMS",
-        "action": "sip_auth",
-        "sip_profile": "internal",
-        "sip_user_agent": "Yealink SIP-T46S",
-        "sip_auth_username": user,
-        "sip_auth_realm": domain,
-        "sip_auth_nonce": "b6a42a6e-1b07-4c8e-9f0a-3e21f5a2b9c1",
-        "sip_auth_uri": f"sip:{domain}",
-        "sip_contact_user": user,
-        "sip_request_host": domain,
-        "sip_auth_method": "REGISTER",
+        "action": action,
         "key": "id",
         "user": user,
         "domain": domain,
-        "ip": "192.0.2.77",
         **more,
     }
 
 
+def sip_auth(user, domain="acme.pbx.test", **more):
+    """What sofia posts when a phone REGISTERs as user@domain (with a few of the many
+    other fields it sends)."""
+    return directory_lookup(
+        "sip_auth",
+        user,
+        domain,
+        sip_profile="internal",
+        sip_user_agent="Yealink SIP-T46S",
+        sip_auth_username=user,
+        sip_auth_realm=domain,
+        sip_auth_nonce="b6a42a6e-1b07-4c8e-9f0a-3e21f5a2b9c1",
+        sip_auth_uri=f"sip:{domain}",
+        sip_contact_user=user,
+        sip_request_host=domain,
+        sip_auth_method="REGISTER",
+        ip="192.0.2.77",
+        **more,
+    )
+
+
 def user_call(user, domain="acme.pbx.test"):
     """What the dial plan's `bridge user/<user>@<domain>` makes FreeSWITCH post."""
-    return {
-        "hostname": "fs1",
-        "section": "directory",
-        "tag_name": "domain",
-        "key_name": "name",
-        "key_value": domain,
-        "Event-Name": "REQUEST_PARAMS",
-        "action": "user_call",
-        "key": "id",
-        "user": user,
-        "domain": domain,
-    }
+    return directory_lookup("user_call", user, domain)
 
 
 def dialplan(context, number, **variables):
