@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "cdrs",
     "webhooks",
     "switch",
+    "compat",
 ]
 
 MIDDLEWARE = [

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/redoc/bundles/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     path("api-auth/login/", LoginView.as_view(), name="api-login"),
+    path("", include("compat.urls")),  # MiRTA PBX, FusionPBX and DjangoPBX front doors
     path("api/", include("pbx.api.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

@@ -1,0 +1,3 @@
+"""FusionPBX's rest_api (app/rest_api/rest.php)."""
+
+urlpatterns = []

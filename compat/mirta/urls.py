@@ -1,0 +1,3 @@
+"""MiRTA PBX's openapi.php."""
+
+urlpatterns = []
