@@ -156,7 +156,7 @@ def snapshot(instance):
     return data
 
 
-def _changed(before, after):
+def changed_fields(before, after):
     """The names of the fields that differ. Secrets compare by their real values: redacted
     both sides read alike, and a new PIN alone must still be logged as a change of `pin`."""
     before, after = before or {}, after or {}
@@ -185,7 +185,9 @@ def record(instance, action, before=None, *, tenant=None):
         return
     after = None if action == DELETE else snapshot(instance)
     changed = (
-        _changed(before, after) if action == UPDATE else sorted(set(after or before or {}) - IGNORED_FIELDS)
+        changed_fields(before, after)
+        if action == UPDATE
+        else sorted(set(after or before or {}) - IGNORED_FIELDS)
     )
     if action == UPDATE and not changed:
         return

@@ -340,6 +340,17 @@ def clean(owner_model, tenant_id, slots):
     return cleaned, errors
 
 
+def texts(cleaned):
+    """clean()'s slots as {slot: ["EXT-101", ...]}, as current() reads them; None when a
+    macro is among them (its target is known only once written)."""
+    if any(macro is not None for parsed in cleaned.values() for _code, _id, macro in parsed):
+        return None
+    return {
+        slot: [_target_text(code, target_id) for code, target_id, _macro in parsed]
+        for slot, parsed in cleaned.items()
+    }
+
+
 def _same_tenant_or_global(tenant_id):
     from django.db.models import Q
 

@@ -44,6 +44,8 @@ class ApiKeyViewSet(PbxViewSet):
     `revoked_at`, so that its use remains traceable).
     """
 
+    importable = False  # a key's secret is shown once, at creation: no CSV can carry it
+
     queryset = ApiKey.objects.select_related("owner", "tenant")
     serializer_class = ApiKeySerializer
     filterset_class = ApiKeyFilterSet

@@ -163,6 +163,7 @@ class CampaignSerializer(PbxModelSerializer):
 
     class Meta:
         model = Campaign
+        not_in_csv = ["binary_files"]  # fax documents travel as JSON uploads, not in a cell
         fields = [
             "id",
             "url",

@@ -161,13 +161,14 @@ class CampaignNumberViewSet(PbxViewSet):
         detail=False,
         methods=["post"],
         url_path="import",
+        url_name="import",
         query_parameters=["campaign", "campaign_id", "caid", "dry_run", "on_duplicate"],
         # JSON too: an array of objects keyed by the same columns.
         parser_classes=[CSVTextParser, JSONParser],
         filter_backends=[],
         pagination_class=None,
     )
-    def import_csv(self, request):
+    def import_rows(self, request):
         """Add a CSV of numbers (columns `number`, `description`, and `campaign` unless
         `?campaign=` names it) to one campaign: every row is checked first and each bad
         one reported with its line number; then all are written in one transaction, or

@@ -41,10 +41,16 @@ class _Line:
 
 def csv_lines(columns, records, line_end="\r\n"):
     """Yield the header line, then one line per record (a dict keyed by column)."""
+    rows = ([csv_value(record.get(column)) for column in columns] for record in records)
+    return cell_lines(columns, rows, line_end)
+
+
+def cell_lines(header, rows, line_end="\r\n"):
+    """Yield the header line, then one line per row of cells (text)."""
     line = _Line(line_end)
-    yield line.row(columns)
-    for record in records:
-        yield line.row([csv_value(record.get(column)) for column in columns])
+    yield line.row(header)
+    for cells in rows:
+        yield line.row(cells)
 
 
 def csv_chunks(lines, size=64 * 1024):

@@ -361,6 +361,35 @@ class PbxModelSerializer(serializers.ModelSerializer):
             _relations(self.instance)["destinations"] = current
         attrs["_destinations"] = (cleaned, replace_all)
 
+    def would_change(self):
+        """After is_valid() on an update: whether saving would change the object. Each
+        validated value is compared with the stored one (fields, destinations, tags and
+        child rows), so that a CSV import of an unchanged row writes nothing at all."""
+        instance, relations = self.instance, _relations(self.instance)
+        for name, value in self.validated_data.items():
+            if name == "_destinations":
+                cleaned, _replace_all = value
+                sent = destinations.texts(cleaned)
+                if sent is None or any(
+                    relations.get("destinations", {}).get(s) != t for s, t in sent.items()
+                ):
+                    return True
+            elif name == "_tags":
+                if sorted(value) != tags.names_of(instance):
+                    return True
+            elif hasattr(self.fields.get(name), "related_name"):  # a ChildRowsField
+                field = self.fields[name]
+                model = getattr(instance, field.related_name).model
+                if field.to_representation([model(**row) for row in value]) != relations.get(name):
+                    return True
+            else:
+                stored = getattr(instance, name, _MISSING)
+                if hasattr(stored, "all"):  # many-to-many: the same set of objects
+                    stored, value = {o.pk for o in stored.all()}, {getattr(o, "pk", o) for o in value}
+                if stored != value:
+                    return True
+        return False
+
     def save(self, **kwargs):
         # Destinations and tags are rows of their own, written once the object is saved,
         # whatever create() or update() a subclass brings.

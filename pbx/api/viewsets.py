@@ -7,6 +7,7 @@ module gives it, once for all:
 - writes in a transaction, one object at a time, each logged in the change log, and
   bulk writes that are all or none;
 - lists streamed as CSV (`?format=csv`, `Accept: text/csv`, `?page_size=all`);
+- `import/` and `export/` of CSV files (pbx.api.spreadsheets);
 - `/<resource>/number/<number>/` for numbered objects.
 """
 
@@ -31,9 +32,11 @@ from pbx.api.exceptions import (
     PermissionDenied,
     UnknownField,
 )
+from pbx.api.pagination import every_row
 from pbx.api.renderers import CSVRenderer, JsonErrorsMixin, stream_csv
 from pbx.api.scope import scope_of
 from pbx.api.serializers import apply_aliases
+from pbx.api.spreadsheets import SpreadsheetMixin
 from pbx.api.strict import StrictQueryMixin
 from pbx.models import NumberInUseError
 from tenants.models import Tenant
@@ -53,18 +56,9 @@ def record_api_actor(request):
     )
 
 
-def every_row(queryset, chunk_size=2000):
-    """The queryset's rows, read in chunks through one server-side cursor on PostgreSQL.
-
-    In a transaction: outside one, Django declares the cursor WITH HOLD, and PostgreSQL
-    then materialises the whole result before the first row arrives (docs/cdrs.md).
-    """
-    with transaction.atomic():
-        yield from queryset.iterator(chunk_size=chunk_size)
-
-
-class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ModelViewSet):
-    """Base of every resource: scope, role limits, atomic and bulk writes, CSV, strict input."""
+class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.ModelViewSet):
+    """Base of every resource: scope, role limits, atomic and bulk writes, CSV lists,
+    CSV import and export (pbx.api.spreadsheets), strict input."""
 
     lookup_value_regex = ID_REGEX
     # The tenant foreign key of the model; None for platform objects that have no tenant.
@@ -108,6 +102,8 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ModelViewSet):
         method = self.request.method
         if self.action == "list" or self.list_query:
             names |= self.list_query_parameters()
+        elif self.action == "export_rows":
+            names |= self.filter_query_parameters()  # the list's filters choose the rows
         elif method in ("GET", "HEAD") and self.action in ("retrieve", "by_number"):
             names.add("fields")
         if method == "DELETE" and destinations.is_target(self.queryset.model):
@@ -115,11 +111,16 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, viewsets.ModelViewSet):
         return names
 
     def list_query_parameters(self):
-        names = {"fields"}
+        names = {"fields"} | self.filter_query_parameters()
         paginator = self.paginator
         for attribute in ("page_query_param", "page_size_query_param", "cursor_query_param"):
             if getattr(paginator, attribute, None):
                 names.add(getattr(paginator, attribute))
+        return names
+
+    def filter_query_parameters(self):
+        """The filters', search's and ordering's parameters of this resource's list."""
+        names = set()
         for backend in self.filter_backends:
             reads = getattr(backend(), "query_parameters", None)
             if reads is not None:

@@ -104,6 +104,12 @@ class Route:
     def action(self, method):
         return dict(self.actions).get(method.lower())
 
+    def reads_json(self, method):
+        """The route's handler for `method` parses JSON bodies (an import reads CSV)."""
+        handler = getattr(self.view_class, self.action(method) or "", None)
+        parsers = getattr(handler, "kwargs", {}).get("parser_classes") or self.view_class.parser_classes
+        return any("json" in parser.media_type for parser in parsers)
+
     @property
     def is_list(self):
         return self.action("GET") == "list"

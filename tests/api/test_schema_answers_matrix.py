@@ -30,10 +30,10 @@ NOT_PARAMETERS = {"key"}
 QUERIES = {
     "outboundroute-match": lambda obj: {"number": "5551234", "tenant": "ACME"},
     "setting-effective": lambda obj: {"tenant": "ACME"},
-    "campaignnumber-import-csv": lambda obj: {"campaign": obj.campaign_id},
+    "campaignnumber-import": lambda obj: {"campaign": obj.campaign_id},
 }
 BODIES = {
-    "campaignnumber-import-csv": [{"number": "5550001", "description": "imported"}],
+    "campaignnumber-import": [{"number": "5550001", "description": "imported"}],
 }
 
 
