@@ -157,6 +157,19 @@ class CsvImport:
         self.counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED, SKIPPED, REFUSED), 0)
         self.errors, self.results = [], []
         self.seen = {}  # key -> line of the row that named it
+        self.defaults = self._query_fields()
+
+    def _query_fields(self):
+        """{field: value} of the query parameters that fill a column of every row."""
+        filled, named_by = {}, {}
+        for param, field in self.view.import_query_fields.items():
+            value = self.view.request.query_params.get(param)
+            if not value:
+                continue
+            if field in filled and filled[field] != value:
+                raise ApiError(f"?{named_by[field]}= and ?{param}= differ: send one.")
+            filled[field], named_by[field] = value, param
+        return filled
 
     def run(self, raw):
         """Import the file (bytes or text); the report, or 400 rows_refused when a row
@@ -223,7 +236,7 @@ class CsvImport:
             )
         self.columns = columns
         self.header_of = {target: name for target, name in by_target.items()}
-        fields_sent = {field for field, _slot in by_target}
+        fields_sent = {field for field, _slot in by_target} | set(self.defaults)
         self.id_column = next((i for i, cell in enumerate(header) if cell.strip().lower() == "id"), None)
         if self.key and not set(self.key) <= fields_sent:
             self.key = ()  # the file does not carry the key: every row is a new object
@@ -234,6 +247,7 @@ class CsvImport:
             self._refuse(line, [("", "invalid_csv", f"{len(cells)} cells for {self.width} columns.")])
             return
         data, cell_errors = self.sheet.data_of(self.columns, cells)
+        data.update(self.defaults)
         if cell_errors:
             self._refuse(line, [(column, "invalid", message) for column, message in cell_errors.items()])
             return

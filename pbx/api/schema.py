@@ -155,6 +155,13 @@ class PbxAutoSchema(AutoSchema):
                     description="`yes`: only the global objects (no tenant).",
                 )
             )
+        if self._action() == "import_rows":
+            params += [
+                OpenApiParameter(
+                    param, str, description=f"Fills the `{field}` column of every row (wins over it)."
+                )
+                for param, field in getattr(self.view, "import_query_fields", {}).items()
+            ]
         model = getattr(getattr(self.view, "queryset", None), "model", None)
         if self.method == "DELETE" and model is not None and destinations.is_target(model):
             params.append(

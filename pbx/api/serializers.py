@@ -382,13 +382,37 @@ class PbxModelSerializer(serializers.ModelSerializer):
                 model = getattr(instance, field.related_name).model
                 if field.to_representation([model(**row) for row in value]) != relations.get(name):
                     return True
-            else:
-                stored = getattr(instance, name, _MISSING)
-                if hasattr(stored, "all"):  # many-to-many: the same set of objects
-                    stored, value = {o.pk for o in stored.all()}, {getattr(o, "pk", o) for o in value}
-                if stored != value:
-                    return True
+            elif self._value_changes(name, value):
+                return True
         return False
+
+    def _value_changes(self, name, value):
+        """Whether a validated value differs from the stored one: compared with the model's
+        attribute, or, for what the serializer keeps elsewhere (a user's role and tenants),
+        with the object's own representation validated the same way."""
+        stored = getattr(self.instance, name, _MISSING)
+        if stored is not _MISSING and not isinstance(value, Mapping):
+            if hasattr(stored, "all"):  # many-to-many: the same set of objects
+                stored, value = {o.pk for o in stored.all()}, {getattr(o, "pk", o) for o in value}
+            return stored != value
+        field = next(
+            (f for f in self.fields.values() if f.source_attrs[:1] == [name] and not f.read_only), None
+        )
+        if field is None:
+            return True
+        for attribute in field.source_attrs[1:]:  # a dotted source arrives nested
+            value = value.get(attribute) if isinstance(value, Mapping) else None
+        try:
+            current = field.run_validation(self._current_representation[field.field_name])
+            validator = getattr(self, f"validate_{field.field_name}", None)
+            current = validator(current) if validator is not None else current
+        except (serializers.ValidationError, KeyError, TypeError, ValueError):
+            return True
+        return current != value
+
+    @cached_property
+    def _current_representation(self):
+        return self.to_representation(self.instance)
 
     def save(self, **kwargs):
         # Destinations and tags are rows of their own, written once the object is saved,

@@ -106,18 +106,19 @@ class Sheet:
         self._names = self._accepted_names(model)
 
     def _accepted_names(self, model):
-        """Header (lower-cased) -> Column, for every name an import may use."""
-        names = {}
-        for column in [*self.columns, *self.accept_only]:
-            names[column.name.lower()] = column
-            if column.kind == SLOT:
-                names[column.slot.lower()] = column
+        """Header (lower-cased) -> Column, for every name an import may use: the export's
+        names first, then aliases, bare slot names and shorthands where no field has the name
+        (a feature code's `feature` field is no `FEATURE` slot)."""
+        names = {column.name.lower(): column for column in [*self.columns, *self.accept_only]}
         if "destinations" in self.fields and "destinations" not in names:
             names["destinations"] = Column("destinations", "destinations", OPEN_SLOTS)
         by_field = {column.field: column for column in names.values() if column.kind != SLOT}
         for alias, canonical in getattr(self.serializer.Meta, "aliases", {}).items():
-            if canonical in by_field and alias.lower() not in names:
-                names[alias.lower()] = Column(alias, canonical, by_field[canonical].kind)
+            if canonical in by_field:
+                names.setdefault(alias.lower(), Column(alias, canonical, by_field[canonical].kind))
+        for column in self.columns:
+            if column.kind == SLOT:
+                names.setdefault(column.slot.lower(), column)
         owner = destinations.owner_slots(model)
         for shorthand, slot in (owner.shorthands if owner is not None else {}).items():
             names.setdefault(shorthand.lower(), Column(shorthand, "destinations", SLOT, slot))

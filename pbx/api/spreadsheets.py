@@ -106,6 +106,8 @@ class SpreadsheetMixin:
     shown once)."""
 
     importable = True
+    # Query parameters that fill a column of every imported row: {parameter: field}.
+    import_query_fields = {}
 
     @classmethod
     def get_extra_actions(cls):
@@ -169,7 +171,14 @@ class SpreadsheetMixin:
         responses={(200, "text/csv"): OpenApiTypes.STR},
         description="Every object within reach (the list's filters apply) as a CSV that import/ takes back.",
     )
-    @action(detail=False, methods=["get"], url_path="export", url_name="export", pagination_class=None)
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="export",
+        url_name="export",
+        query_parameters=["fields"],
+        pagination_class=None,
+    )
     def export_rows(self, request):
         """This resource's objects as the CSV its import reads."""
         queryset = self.filter_queryset(self.get_queryset())

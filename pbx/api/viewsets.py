@@ -104,6 +104,8 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.M
             names |= self.list_query_parameters()
         elif self.action == "export_rows":
             names |= self.filter_query_parameters()  # the list's filters choose the rows
+        elif self.action == "import_rows":
+            names |= set(self.import_query_fields)
         elif method in ("GET", "HEAD") and self.action in ("retrieve", "by_number"):
             names.add("fields")
         if method == "DELETE" and destinations.is_target(self.queryset.model):

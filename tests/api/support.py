@@ -187,6 +187,14 @@ def row(obj):
     return type(obj)._default_manager.filter(pk=obj.pk).values().first()
 
 
+def body_for(route, method, json_text):
+    """(body, content type) of a request to the route: the JSON given, or where the route
+    reads CSV (an import) a CSV of no rows, which every resource's import takes."""
+    if route.reads_json(method):
+        return json_text, "application/json"
+    return "id\r\n", "text/csv"
+
+
 # --- responses --------------------------------------------------------------------------
 
 

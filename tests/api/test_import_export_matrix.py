@@ -5,6 +5,8 @@ that writes nothing."""
 
 import pytest
 
+from django.apps import apps
+
 from pbx.models import ChangeLog
 from tests.api.routes import ROUTES, routes_where
 from tests.api.support import assert_error, body_text, make, snapshot
@@ -31,10 +33,18 @@ def imported(client, route, text, **query):
     return client.post(route.url(query or None), text.encode(), content_type="text/csv")
 
 
+def stored_rows():
+    """Every row of every table: a dry run writes and rolls back, which the write counters
+    of support.snapshot() would count, so it is judged by what the tables hold after."""
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values()) for model in apps.get_models()
+    }
+
+
 def test_every_writable_resource_has_an_import_and_an_export():
     importing = {r.view_class for r in IMPORTS["argvalues"]}
     exporting = {r.view_class for r in EXPORTS["argvalues"]}
-    writable = {r.view_class for r in ROUTES if r.is_resource and r.action("POST") == "create"}
+    writable = {r.view_class for r in ROUTES if r.is_resource and r.is_list and "POST" in r.methods}
     assert importing == exporting
     assert writable - importing == {v for v in writable if not v.importable}
 
@@ -92,7 +102,8 @@ def test_skip_leaves_every_existing_object_alone(api, admin_key, acme, acme_admi
 @pytest.mark.parametrize("route", **IMPORTS)
 def test_an_unknown_column_is_400_naming_the_columns_and_writes_nothing(api, admin_key, acme, route):
     before = snapshot()
-    response = imported(api(admin_key), route, "no_such_column\r\nx\r\n", **TENANT)
+    query = TENANT if route.is_tenant_owned else {}
+    response = imported(api(admin_key), route, "no_such_column\r\nx\r\n", **query)
     assert_error(response, 400, "unknown_field")
     assert "no_such_column" in response.json()["error"]["message"]
     assert snapshot() == before
@@ -123,11 +134,11 @@ def test_a_dry_run_of_new_rows_writes_nothing(api, admin_key, acme, acme_admin, 
     text = exported(client, route)
     for obj in objects:
         obj.delete()  # the file now describes objects that do not exist
-    before = snapshot()
+    before = stored_rows()
     response = imported(client, route, text, dry_run="true")
     assert response.status_code == 200, response.json()
     assert response.json()["dry_run"] is True
-    assert snapshot() == before
+    assert stored_rows() == before
 
 
 @pytest.mark.parametrize("route", **IMPORTS)

@@ -6,7 +6,16 @@ import json
 import pytest
 
 from tests.api.routes import UNSAFE, route_methods, routes_where
-from tests.api.support import assert_error, body_text, make, payload, read_url, rows_listed, snapshot
+from tests.api.support import (
+    assert_error,
+    body_for,
+    body_text,
+    make,
+    payload,
+    read_url,
+    rows_listed,
+    snapshot,
+)
 
 READ_ONLY_KEYS = ["admin_read_key", "acme_read_key"]
 
@@ -32,7 +41,8 @@ def test_every_unsafe_method_answers_403_read_only_key_and_writes_nothing(
     obj = make(route, tenant=acme, user=acme_admin)
     url, body = unsafe_request(route, method, obj)
     before = snapshot()
-    response = client.generic(method, url, data=body, content_type="application/json")
+    body, content_type = body_for(route, method, body)
+    response = client.generic(method, url, data=body, content_type=content_type)
     assert_error(response, 403, "read_only_key")
     assert snapshot() == before
 
@@ -42,7 +52,8 @@ def test_a_full_key_may_make_the_same_request(api, acme, acme_admin, admin_key, 
     """The control of the test above: the request is one a full key carries out."""
     obj = make(route, tenant=acme, user=acme_admin)
     url, body = unsafe_request(route, method, obj)
-    response = api(admin_key).generic(method, url, data=body, content_type="application/json")
+    body, content_type = body_for(route, method, body)
+    response = api(admin_key).generic(method, url, data=body, content_type=content_type)
     # 202: accepted to be carried out by another system (a click-to-dial).
     assert response.status_code in (200, 201, 202, 204), body_text(response)[:500]
 
