@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 
 from extensions.models import Extension
 from pbx.models import ChangeLog
+from routing.models import HuntList
 from tests.factories import ExtensionFactory
 
 
@@ -182,7 +183,7 @@ def test_an_export_imported_back_changes_and_logs_nothing(acme, globex, tmp_path
     assert ChangeLog.objects.count() == changes
 
 
-def test_an_export_holds_the_secrets(acme, tmp_path):
+def test_an_export_holds_the_secrets(acme):
     ExtensionFactory(tenant=acme, number="101", password="s3cret-Pa55")
     out, _err = run("export_csv", "extensions")
     assert "password" in out.splitlines()[0].split(",")
@@ -230,3 +231,18 @@ def test_an_unknown_column_is_one_clear_error_naming_the_columns(acme, csv_file)
 def test_an_empty_file_is_one_clear_error(db, csv_file):
     message, _err = refused("import_csv", "extensions", csv_file(""))
     assert message.endswith("The file is empty: its first line must name the columns.")
+
+
+def test_a_hunt_list_names_its_members_in_one_cell(acme, csv_file):
+    first, second = ExtensionFactory(tenant=acme, number="101"), ExtensionFactory(tenant=acme, number="102")
+    path = csv_file(f"number,name,members\n600,Sales,EXT-{second.pk};EXT-{first.pk}\n")
+    run("import_csv", "hunt-lists", path, "--tenant", "ACME")
+    hunt_list = HuntList.objects.get(tenant=acme, number="600")
+    assert [m.extension_id for m in hunt_list.memberships.all()] == [second.pk, first.pk]
+
+
+def test_a_file_that_is_no_text_is_one_clear_error(db, tmp_path):
+    path = tmp_path / "phone.png"
+    path.write_bytes(b"\x89PNG\r\n\x00\x00number\n")
+    message, _err = refused("import_csv", "extensions", str(path))
+    assert message == f"{path}: The file holds NUL characters: it is no CSV text."

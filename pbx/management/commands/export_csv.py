@@ -1,11 +1,9 @@
 """manage.py export_csv RESOURCE [--output FILE] [--tenant CODE]"""
 
-import os
-
 from django.core.management.base import CommandError
 
 from pbx.api.exceptions import ApiError
-from pbx.management.base import PbxCommand
+from pbx.management.base import PbxCommand, write_export
 from pbx.management.spreadsheets import one_line, platform_view
 
 
@@ -32,43 +30,4 @@ class Command(PbxCommand):
             chunks = view.export_rows(view.request).streaming_content
         except ApiError as error:
             raise CommandError(one_line(error)) from None
-        target = self._target(output)
-        lines = -1  # the header
-        try:
-            for chunk in chunks:
-                target.write(chunk)
-                lines += chunk.count(b"\n")  # a newline inside a quoted cell makes this an estimate
-                self.stderr.write(f"\rexported about {min(lines, total)} of {total} {prefix}", ending="")
-        except BaseException:
-            if output != "-":
-                target.close()
-                os.remove(output)  # no half file that looks like an export
-            raise
-        finally:
-            target.flush()
-        if output != "-":
-            target.close()
-        self.stderr.write("")
-        where = "standard output" if output == "-" else output
-        self.stderr.write(f"Exported {total} {prefix} to {where}.")
-
-    def _target(self, output):
-        if output == "-":
-            out = self.stdout._out
-            # The real standard output takes the bytes; a test's StringIO takes the text.
-            return getattr(out, "buffer", None) or _TextTarget(out)
-        try:
-            return open(output, "wb")
-        except OSError as error:
-            raise CommandError(f"{output}: cannot write it ({error.strerror}).") from None
-
-
-class _TextTarget:
-    def __init__(self, stream):
-        self.stream = stream
-
-    def write(self, chunk):
-        self.stream.write(chunk.decode())
-
-    def flush(self):
-        self.stream.flush()
+        write_export(self, chunks, output, total=total, noun=prefix)
