@@ -170,6 +170,12 @@ def test_a_file_may_come_on_standard_input(acme, monkeypatch):
     assert numbers(acme) == ["101"]
 
 
+def test_a_bad_file_on_standard_input_is_named_so(db, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    message, _err = refused("import_csv", "extensions", "-")
+    assert message == "standard input: The file is empty: its first line must name the columns."
+
+
 def test_an_export_imported_back_changes_and_logs_nothing(acme, globex, tmp_path):
     for tenant in (acme, globex):
         ExtensionFactory(tenant=tenant, number="101", name='Zoë, the "desk"', codecs=["opus", "alaw"])

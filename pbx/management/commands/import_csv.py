@@ -49,7 +49,8 @@ class Command(PbxCommand):
         except RowsRefused as refused:
             report = refused.extra  # the report, with every refused row
         except ApiError as error:
-            raise CommandError(f"{file}: {one_line(error)}") from None
+            where = "standard input" if file == "-" else file
+            raise CommandError(f"{where}: {one_line(error)}") from None
         finally:
             bar.end()
         self._summary(prefix, report)
