@@ -1,5 +1,6 @@
 """The base of pbx's management commands: errors are one clear line and a non-zero exit."""
 
+import os
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
@@ -48,3 +49,53 @@ def delete_in_batches(queryset, *, batch_size=5000, progress=None):
         done += queryset.model._default_manager.filter(pk__in=ids).delete()[0]
         if progress:
             progress(min(done, total), total)
+
+
+def write_export(command, chunks, output, *, total, noun):
+    """Write the encoded chunks of an export to `output`, a path or `-` for standard
+    output, showing `exported about N of TOTAL` on the command's stderr and ending with
+    `Exported TOTAL NOUN to ...`. A file left half written by an error is removed, so
+    that none looks like a whole export; a target that cannot be written is one line."""
+    target = _export_target(command, output)
+    where = "standard output" if output == "-" else output
+    lines = -1  # the header
+    try:
+        for chunk in chunks:
+            target.write(chunk)
+            lines += chunk.count(b"\n")  # a newline inside a quoted cell makes this an estimate
+            command.stderr.write(f"\rexported about {min(lines, total)} of {total}", ending="")
+        target.flush()
+    except BaseException as error:
+        if output != "-":
+            target.close()
+            os.remove(output)
+        if isinstance(error, OSError):
+            raise CommandError(f"{where}: cannot write it ({error.strerror}).") from None
+        raise
+    if output != "-":
+        target.close()
+    if total:
+        command.stderr.write("")
+    command.stderr.write(f"Exported {total} {noun} to {where}.")
+
+
+def _export_target(command, output):
+    if output == "-":
+        out = command.stdout._out
+        # The real standard output takes the bytes; a test's StringIO takes the text.
+        return getattr(out, "buffer", None) or _TextTarget(out)
+    try:
+        return open(output, "wb")
+    except OSError as error:
+        raise CommandError(f"{output}: cannot write it ({error.strerror}).") from None
+
+
+class _TextTarget:
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, chunk):
+        self.stream.write(chunk.decode())
+
+    def flush(self):
+        self.stream.flush()

@@ -1,7 +1,6 @@
 """manage.py export_cdrs [--output FILE] [--tenant CODE] [--since T] [--until T] [--nojson]"""
 
 import datetime as dt
-import sys
 
 from django.core.management.base import CommandError
 from django.utils.dateparse import parse_date, parse_datetime
@@ -10,7 +9,7 @@ from cdrs import export
 from cdrs.api import CallRecordSerializer
 from cdrs.models import CallRecord
 from pbx.api.serializers import DetailUrlField
-from pbx.management.base import PbxCommand
+from pbx.management.base import PbxCommand, write_export
 from tenants.models import Tenant
 
 
@@ -50,25 +49,7 @@ class Command(PbxCommand):
         total = records.count()
         head, tail = DetailUrlField.url_parts("callrecord-detail", None)
         chunks = export.csv_chunks(records, columns, serializer, base_url.rstrip("/") + head, tail)
-        try:
-            target = sys.stdout.buffer if output == "-" else open(output, "wb")  # noqa: SIM115
-        except OSError as error:
-            raise CommandError(f"{output}: cannot write it ({error.strerror}).") from None
-        lines = -1  # the header
-        try:
-            for chunk in chunks:
-                target.write(chunk)
-                lines += chunk.count(b"\n")  # a newline inside a quoted cell makes this an estimate
-                self.stderr.write(f"\rexported about {min(lines, total)} of {total}", ending="")
-        finally:
-            if target is not sys.stdout.buffer:
-                target.close()
-            else:
-                target.flush()
-        if total:
-            self.stderr.write("")
-        where = "standard output" if output == "-" else output
-        self.stderr.write(f"Exported {total} call records to {where}.")
+        write_export(self, chunks, output, total=total, noun="call records")
 
 
 def _time(text, option):
