@@ -3,6 +3,8 @@
 The import runs `pbx.api.imports.CsvImport`, the export writes `pbx.api.sheets.Sheet`'s
 columns, so that what one writes the other takes back unchanged."""
 
+import importlib
+
 from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -181,7 +183,11 @@ class SpreadsheetMixin:
     )
     def export_rows(self, request):
         """This resource's objects as the CSV its import reads."""
-        queryset = self.filter_queryset(self.get_queryset())
+        return self.export_response(self.filter_queryset(self.get_queryset()))
+
+    def export_response(self, queryset):
+        """A streamed CSV of `queryset`'s objects in the export's columns, for this caller
+        (the admin's export action hands the rows it selected)."""
         serializer = self.get_serializer()
         sheet = Sheet(serializer)
         needed = {column.field for column in sheet.columns}
@@ -196,13 +202,26 @@ class SpreadsheetMixin:
 # --- the same import and export outside an API request -----------------------------------
 
 
-def viewset_of(model):
-    """The registered resource of `model` (its viewset class), or None."""
+def _registry():
+    """The router's resources; the URLs are loaded first, since a command, a shell or a
+    worker has not loaded them (each app's api/urls.py registers on import)."""
+    from django.conf import settings
+
     from pbx.api.routers import router
 
-    for _prefix, viewset, _basename in router.registry:
+    importlib.import_module(settings.ROOT_URLCONF)
+    return [
+        (prefix, viewset, basename)
+        for prefix, viewset, basename in router.registry
+        if hasattr(viewset, "is_importable")
+    ]
+
+
+def viewset_of(model):
+    """The registered resource of `model` (its viewset class), or None."""
+    for _prefix, viewset, _basename in _registry():
         queryset = getattr(viewset, "queryset", None)
-        if queryset is not None and queryset.model is model and hasattr(viewset, "is_importable"):
+        if queryset is not None and queryset.model is model:
             return viewset
     return None
 
@@ -210,26 +229,31 @@ def viewset_of(model):
 def resource_of(name):
     """(viewset class, route prefix) of a resource named as in its URL (`extensions`,
     `hunt-lists`) or by its model (`extension`, `huntlist`); None for none."""
-    from pbx.api.routers import router
-
     wanted = name.strip().lower().strip("/")
-    for prefix, viewset, basename in router.registry:
-        if wanted in (prefix, basename, prefix.replace("-", "_")) and hasattr(viewset, "is_importable"):
+    for prefix, viewset, basename in _registry():
+        if wanted in (prefix, basename, prefix.replace("-", "_")):
             return viewset, prefix
     return None
 
 
 def resource_view(viewset_class, django_request, *, action="import_rows", scope=None):
     """An instance of a resource's viewset bound to `django_request` (its user, its query
-    string), as the router would make it, so that the admin's import page and the
-    commands run an import or export with the API's own rules. `scope`: a Scope to act
-    with instead of the request user's (the commands act as the platform)."""
+    string), as the router would make it and with the API's permission checks passed, so
+    that the admin's import page and the commands run an import or export by the API's
+    own rules. `scope`: a Scope to act with instead of the request user's (the commands
+    act as the platform). PermissionDenied (403) when the user may not use the resource."""
     from rest_framework.request import Request
 
     if scope is not None:
         django_request.pbx_scope = scope  # what scope_of() reads first
     request = Request(django_request, parsers=[], authenticators=[])
     request.user = getattr(django_request, "user", None)
-    view = viewset_class(request=request, args=(), kwargs={}, action=action, format_kwarg=None)
+    request.auth = None  # a session's user, no key: else DRF would authenticate it away
+    basename = next((b for _p, v, b in _registry() if v is viewset_class), None)
+    view = viewset_class(
+        request=request, args=(), kwargs={}, action=action, format_kwarg=None, basename=basename
+    )
     view.headers = {}
+    if scope is None:
+        view.check_permissions(request)  # a platform resource stays the platform's
     return view

@@ -4,7 +4,6 @@ again by its natural key, a dry run writes nothing, and a bad file or column is 
 that writes nothing."""
 
 import pytest
-
 from django.apps import apps
 
 from pbx.models import ChangeLog
