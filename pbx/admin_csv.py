@@ -33,9 +33,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from rest_framework.exceptions import APIException
 
 from pbx import changelog
-from pbx.api.exceptions import ApiError
 from pbx.api.imports import ON_DUPLICATE, RowsRefused
 from tenants.models import Tenant
 
@@ -81,15 +81,28 @@ def bound_view(viewset, request, action, query=None, method="POST"):
     # The admin's session is the credential: no API key. Said before the scope is built,
     # or DRF would look for one with no authenticators and take the user for anonymous.
     view.request.auth = None
+    # What the API's initial() would check: its role and its platform-only resources
+    # (a tenant administrator may see its tenant in the admin, not import tenants).
+    view.check_permissions(view.request)
     if not hasattr(view, "basename"):
         # The router gives its instances their basename (the export's file name).
         view.basename = next(basename for _p, v, basename in router.registry if v is viewset)
     return view
 
 
+def api_allows(request, viewset, action):
+    """True when the resource's API lets this user run `action` (import_rows, export_rows)."""
+    try:
+        bound_view(viewset, request, action, method="POST" if action == "import_rows" else "GET")
+    except APIException:
+        return False
+    return True
+
+
 def run_import(request, viewset, raw, *, dry_run, on_duplicate, tenant):
     """The API's import of `raw` into `viewset`'s resource, as the admin user; the report
-    (raises RowsRefused when a row is refused, and ApiError for a bad file)."""
+    (raises RowsRefused when a row is refused, another APIException for a bad file
+    or a caller the resource refuses)."""
     from pbx.api.imports import CsvImport
 
     view = bound_view(viewset, request, "import_rows", {"tenant": tenant} if tenant else None)
@@ -247,10 +260,20 @@ class CsvAdminMixin:
         ]
 
     def may_import_csv(self, request):
-        return self.csv_viewset() is not None and self.has_add_permission(request)
+        viewset = self.csv_viewset()
+        return (
+            viewset is not None
+            and self.has_add_permission(request)
+            and api_allows(request, viewset, "import_rows")
+        )
 
     def may_export_csv(self, request):
-        return self.csv_viewset() is not None and self.has_view_permission(request)
+        viewset = self.csv_viewset()
+        return (
+            viewset is not None
+            and self.has_view_permission(request)
+            and api_allows(request, viewset, "export_rows")
+        )
 
     def changelist_view(self, request, extra_context=None):
         extra = dict(extra_context or {})
@@ -330,7 +353,7 @@ class CsvAdminMixin:
         options = {"on_duplicate": form.cleaned_data["on_duplicate"], "tenant": tenant.code if tenant else ""}
         try:
             report = run_import(request, viewset, raw, dry_run=True, **options)
-        except ApiError as error:
+        except APIException as error:
             form.add_error("file", str(error.detail))
             return self._import_page(request, form)
         token = keep_upload(request, self.model, raw, options) if not report["refused"] else None
@@ -364,7 +387,7 @@ class CsvAdminMixin:
                 report=refused.extra,
                 options=options,
             )
-        except ApiError as error:
+        except APIException as error:
             drop_upload(request, token)
             self.message_user(request, str(error.detail), messages.ERROR)
             return HttpResponseRedirect(request.path)

@@ -125,3 +125,10 @@ def test_a_model_whose_resource_takes_no_csv_has_no_export(client, operator):
 def test_a_tenant_administrator_has_no_export_of_a_platform_model(client, acme_admin):
     client.force_login(acme_admin)
     assert client.get("/admin/routing/trunk/export/").status_code == 403
+
+
+def test_a_tenant_administrator_who_sees_its_tenant_cannot_export_tenants(client, acme_admin, acme):
+    client.force_login(acme_admin)
+    assert client.get("/admin/tenants/tenant/export/").status_code == 403
+    page = client.get("/admin/tenants/tenant/").content.decode()
+    assert "export_csv_rows" not in page and "/admin/tenants/tenant/export/" not in page

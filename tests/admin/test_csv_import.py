@@ -13,6 +13,7 @@ from apikeys import roles
 from extensions.models import Extension
 from pbx.admin_csv import PENDING_DIR
 from pbx.models import ChangeLog
+from tenants.models import Tenant
 from tests.factories import ExtensionFactory, TenantFactory, UserFactory
 
 IMPORT = "/admin/extensions/extension/import/"
@@ -231,3 +232,15 @@ def test_a_model_whose_resource_takes_no_csv_has_no_import_page(client, operator
     client.force_login(operator)
     assert client.get("/admin/apikeys/apikey/import/").status_code == 403
     assert "/admin/apikeys/apikey/import/" not in client.get("/admin/apikeys/apikey/").content.decode()
+
+
+def test_a_tenant_administrator_who_sees_its_tenant_cannot_import_tenants(client, acme_admin, acme):
+    """The admin shows a tenant administrator its own tenant; the API's tenants are the
+    platform's, and so is their import."""
+    client.force_login(acme_admin)
+    assert client.get("/admin/tenants/tenant/").status_code == 200
+    assert "/admin/tenants/tenant/import/" not in client.get("/admin/tenants/tenant/").content.decode()
+    upload = SimpleUploadedFile("tenants.csv", b"code,name\nNEWCO,New Co\n")
+    response = client.post("/admin/tenants/tenant/import/", {"file": upload, "on_duplicate": "fail"})
+    assert response.status_code == 403
+    assert not Tenant.objects.filter(code="NEWCO").exists()
