@@ -91,12 +91,16 @@ def bound_view(viewset, request, action, query=None, method="POST"):
 
 
 def api_allows(request, viewset, action):
-    """True when the resource's API lets this user run `action` (import_rows, export_rows)."""
-    try:
-        bound_view(viewset, request, action, method="POST" if action == "import_rows" else "GET")
-    except APIException:
-        return False
-    return True
+    """True when the resource's API lets this user run `action` (import_rows, export_rows);
+    asked once per request (a list asks for its links and its actions)."""
+    answers = request.__dict__.setdefault("_pbx_csv_allowed", {})
+    if (viewset, action) not in answers:
+        try:
+            bound_view(viewset, request, action, method="POST" if action == "import_rows" else "GET")
+            answers[viewset, action] = True
+        except APIException:
+            answers[viewset, action] = False
+    return answers[viewset, action]
 
 
 def run_import(request, viewset, raw, *, dry_run, on_duplicate, tenant):
