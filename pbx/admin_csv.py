@@ -264,20 +264,15 @@ class CsvAdminMixin:
         ]
 
     def may_import_csv(self, request):
-        viewset = self.csv_viewset()
-        return (
-            viewset is not None
-            and self.has_add_permission(request)
-            and api_allows(request, viewset, "import_rows")
-        )
+        return self._csv_allowed(request, "import_rows", self.has_add_permission(request))
 
     def may_export_csv(self, request):
+        return self._csv_allowed(request, "export_rows", self.has_view_permission(request))
+
+    def _csv_allowed(self, request, action, admin_allows):
+        """The admin's permission and the API resource's, both."""
         viewset = self.csv_viewset()
-        return (
-            viewset is not None
-            and self.has_view_permission(request)
-            and api_allows(request, viewset, "export_rows")
-        )
+        return admin_allows and viewset is not None and api_allows(request, viewset, action)
 
     def changelist_view(self, request, extra_context=None):
         extra = dict(extra_context or {})
