@@ -102,6 +102,19 @@ def test_a_file_that_is_no_csv_of_the_resource_is_an_error_on_the_form(client, a
     assert not Extension.objects.exists()
 
 
+def test_a_binary_file_is_an_error_on_the_form(client, acme_admin, acme):
+    client.force_login(acme_admin)
+    response = preview(client, b"number,name\n\x00\x01\x02\n")
+    assert response.context["form"].errors["file"] == ["The file holds NUL characters: it is no CSV text."]
+
+
+def test_a_spreadsheet_saved_as_windows_1252_is_read_as_such(client, acme_admin, acme):
+    client.force_login(acme_admin)
+    token = preview(client, "number;name\r\n101;Zoë Müller\r\n".encode("cp1252")).context["token"]
+    confirm(client, token)
+    assert Extension.objects.get().name == "Zoë Müller"
+
+
 def test_confirming_writes_the_previewed_rows_and_reports_the_counts(client, acme_admin, acme):
     ExtensionFactory(tenant=acme, number="100", name="Reception")
     client.force_login(acme_admin)
