@@ -36,7 +36,8 @@ from django.urls import path, reverse
 from rest_framework.exceptions import APIException
 
 from pbx import changelog
-from pbx.api.imports import ON_DUPLICATE, RowsRefused
+from pbx.api.imports import ON_DUPLICATE, CsvImport, RowsRefused
+from pbx.api.spreadsheets import resource_view, viewset_of
 from tenants.models import Tenant
 
 PENDING_DIR = "csv-imports"
@@ -49,13 +50,11 @@ ON_DUPLICATE_CHOICES = {
     "skip": "Leave the existing object as it is (skip)",
     "update": "Change the columns given (update)",
 }
-assert set(ON_DUPLICATE_CHOICES) == set(ON_DUPLICATE)
+assert set(ON_DUPLICATE_CHOICES) == set(ON_DUPLICATE)  # the kernel's choices, each explained
 
 
 def viewset_for(model):
     """The importable API resource of `model` (its viewset class), or None."""
-    from pbx.api.spreadsheets import viewset_of
-
     import_module(settings.ROOT_URLCONF)  # the resources register as the URLconf loads
     viewset = viewset_of(model)
     return viewset if viewset is not None and viewset.is_importable() else None
@@ -74,8 +73,7 @@ def api_request(request, query, method):
 
 
 def bound_view(viewset, request, action, query=None, method="POST"):
-    from pbx.api.routers import router
-    from pbx.api.spreadsheets import resource_view
+    from pbx.api.routers import router  # filled as the URLconf loads
 
     view = resource_view(viewset, api_request(request, query or {}, method), action=action)
     # The admin's session is the credential: no API key. Said before the scope is built,
@@ -107,8 +105,6 @@ def run_import(request, viewset, raw, *, dry_run, on_duplicate, tenant):
     """The API's import of `raw` into `viewset`'s resource, as the admin user; the report
     (raises RowsRefused when a row is refused, another APIException for a bad file
     or a caller the resource refuses)."""
-    from pbx.api.imports import CsvImport
-
     view = bound_view(viewset, request, "import_rows", {"tenant": tenant} if tenant else None)
     with changelog.change_context(actor=request.user, source="admin"):
         return CsvImport(view, dry_run=dry_run, on_duplicate=on_duplicate).run(raw)
