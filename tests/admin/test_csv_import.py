@@ -183,6 +183,16 @@ def test_another_sessions_preview_cannot_be_confirmed(client, acme_admin, acme):
     assert not Extension.objects.exists()
 
 
+def test_a_preview_confirms_only_into_the_model_it_previewed(client, acme_admin, acme):
+    client.force_login(acme_admin)
+    token = preview(client, "number,name\n101,Bob\n").context["token"]
+    response = client.post("/admin/routing/huntlist/import/", {"_confirm": "1", "token": token}, follow=True)
+    assert "upload the file again" in messages_of(response)[0]
+    assert not Extension.objects.exists()
+    confirm(client, token)  # still waiting for its own page
+    assert Extension.objects.get().number == "101"
+
+
 def test_rows_refused_at_confirmation_are_shown_and_nothing_is_written(client, acme_admin, acme):
     client.force_login(acme_admin)
     token = preview(client, "number,name\n101,Bob\n102,Carol\n").context["token"]
