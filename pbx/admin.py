@@ -24,6 +24,7 @@ from django.db import transaction
 
 from apikeys import roles
 from pbx import changelog, destinations
+from pbx.admin_csv import CsvAdminMixin
 from pbx.api import tags
 from pbx.models import ChangeLog, Destination
 from tenants.models import Membership
@@ -221,9 +222,10 @@ def scoped_form(form_class):
     return type(form_class.__name__, (ScopedModelForm, form_class), {"__module__": form_class.__module__})
 
 
-class RoleAwareAdmin(ScopedFormMixin, admin.ModelAdmin):
+class RoleAwareAdmin(CsvAdminMixin, ScopedFormMixin, admin.ModelAdmin):
     """Permissions by API role rather than by per-model Django permissions; every save and
-    delete is recorded in the change log, and the history page shows it."""
+    delete is recorded in the change log, and the history page shows it. A model whose
+    API resource takes CSV gets an import page and an export (pbx.admin_csv)."""
 
     object_history_template = "admin/pbx/change_history.html"
 
