@@ -157,7 +157,10 @@ NOJSON = OpenApiParameter(
 
 
 @extend_schema_view(
-    **{action: extend_schema(parameters=[NOJSON]) for action in ("list", "retrieve", "create")}
+    **{
+        action: extend_schema(parameters=[NOJSON])
+        for action in ("list", "retrieve", "create", "import_rows", "export_rows")
+    }
 )
 class CallRecordViewSet(PbxViewSet):
     """Call detail records: list, read, ingest (our JSON, FreeSWITCH, Asterisk)."""

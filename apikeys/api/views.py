@@ -128,6 +128,7 @@ USERS_OF_TENANT = OpenApiParameter(
         )
     }
 )
+@extend_schema_view(export_rows=extend_schema(parameters=[USERS_OF_TENANT]))
 class UserViewSet(PbxViewSet):
     """Platform users with their role and tenants (admin_api). `?tenant=` lists a tenant's users."""
 

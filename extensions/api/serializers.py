@@ -22,7 +22,9 @@ class CodecListField(serializers.ListField):
 
     def to_internal_value(self, data):
         if isinstance(data, str):
-            data = [part.split(":")[0].strip().lower() for part in re.split("[,;]", data) if part.strip()]
+            data = [part for part in re.split("[,;]", data) if part.strip()]
+        if isinstance(data, list):  # `alaw:20` as Asterisk writes it, in a list or a string
+            data = [item.split(":")[0].strip().lower() if isinstance(item, str) else item for item in data]
         codecs = super().to_internal_value(data)
         return list(dict.fromkeys(codecs))  # drop repeats, keep the order of preference
 

@@ -24,7 +24,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import UniqueConstraint
 from rest_framework import serializers
 
-from pbx.api.exceptions import ApiError, InvalidCsv, UnknownField
+from pbx.api.exceptions import ApiError, InvalidCsv, MissingTenant, TenantNotFound, UnknownField
 from pbx.api.sheets import Sheet
 
 MAX_ROWS = 100_000
@@ -75,7 +75,8 @@ def read_table(text):
     if "\x00" in text:
         raise InvalidCsv("The file holds NUL characters: it is no CSV text.")
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(first_line))
+    # strict: an unclosed quote is an error, not a cell that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(first_line), strict=True)
     header = None
     try:
         for cells in reader:
@@ -400,6 +401,8 @@ class CsvImport:
         fields = getattr(error, "fields", None)
         if fields:
             yield from self._serializer_errors(fields, code)
+        elif isinstance(error, TenantNotFound | MissingTenant):
+            yield self._column_of("tenant"), code, str(error.detail)
         else:
             yield "", code, str(error.detail)
 

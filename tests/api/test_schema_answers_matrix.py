@@ -32,9 +32,7 @@ QUERIES = {
     "setting-effective": lambda obj: {"tenant": "ACME"},
     "campaignnumber-import": lambda obj: {"campaign": obj.campaign_id},
 }
-BODIES = {
-    "campaignnumber-import": [{"number": "5550001", "description": "imported"}],
-}
+BODIES = {}
 
 
 @pytest.fixture(scope="module")
