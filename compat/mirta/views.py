@@ -1,0 +1,389 @@
+"""MiRTA PBX's openapi.php, translated onto pbx's own viewsets.
+
+A request to `/openapi.php/...` or `/mirtapbx/openapi.php/...` is read in MiRTA PBX's
+terms (plural and singular paths, `?object=X&action=Y`, `id`, `objectid`, `number`),
+rewritten as the /api/ request that means the same, and handed to the very view that
+/api/ resolves to: authentication, scope, validation, the change log and webhooks are
+the kernel's. The answer comes back in MiRTA PBX's shape: lists as a bare array, its
+table's column names beside pbx's fields, `{"deleted": true, "id", "number"}` for a
+delete, and its error codes.
+"""
+
+import io
+import json
+import logging
+
+from django.http import HttpResponse, JsonResponse, QueryDict
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.response import Response
+
+from compat.mirta.objects import BY_NAME, BY_PLURAL, TENANT_ID
+from compat.mirta.spec import specification
+from pbx.api.exceptions import envelope, error_response
+from pbx.middleware import API_CACHE_CONTROL, CORS_HEADERS, ApiGuardMiddleware
+from tenants.models import Tenant
+
+logger = logging.getLogger("pbx.api")
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# `?action=` and the methods each may come with. A method that disagrees with the action
+# is refused: a GET that deletes would let a read-only key, a crawler or a prefetch write.
+ACTIONS = {
+    "list": ("GET",),
+    "info": ("GET",),
+    "add": ("POST",),
+    "create": ("POST",),
+    "modify": ("PATCH", "PUT"),
+    "update": ("PUT", "PATCH"),
+    "delete": ("DELETE",),
+}
+COLLECTION_ACTIONS = {"list", "add", "create"}
+# Query parameters that only say what the door addresses: never passed to pbx's view.
+DOOR_PARAMETERS = ("object", "action", "id", "objectid", "number", "spec")
+# The largest page pbx's lists serve; a MiRTA PBX list is every row, read page by page.
+PAGE_SIZE = 1000
+
+_guard = ApiGuardMiddleware(get_response=None)  # the /api/ guards: size, NUL, preflight
+
+
+class DoorError(Exception):
+    """An error the door answers itself, in MiRTA PBX's shape."""
+
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def endpoint_not_found():
+    return DoorError(404, "not_found", "Endpoint not found.")
+
+
+@csrf_exempt  # credentials travel in headers or ?key=; pbx's views enforce CSRF for sessions
+def openapi(request, tail=None):
+    """Every request to openapi.php, whatever its path below it."""
+    response = _guard.guard(request)
+    if response is None:
+        try:
+            response = answer(request, tail)
+        except DoorError as error:
+            response = error_response(error.status, error.code, error.message)
+        except Exception:
+            logger.exception("unhandled error in %s %s", request.method, request.path)
+            response = error_response(
+                500,
+                "internal_error",
+                f"An unexpected error occurred; quote request id {getattr(request, 'request_id', '')}.",
+            )
+    for header, value in CORS_HEADERS.items():
+        response[header] = value
+    response["Cache-Control"] = API_CACHE_CONTROL
+    return response
+
+
+def answer(request, tail):
+    tail = (tail or "").strip("/")
+    params = request.GET
+    if request.method not in METHODS:
+        raise DoorError(405, "method_not_allowed", "Supported methods are GET, POST, PUT, PATCH and DELETE.")
+    if tail in ("openapi.json", "swagger.json") or (
+        not tail and ("spec" in params or "object" not in params)
+    ):
+        if request.method != "GET":
+            raise DoorError(405, "method_not_allowed", "The specification is read with GET.")
+        return JsonResponse(specification(request))
+    target = Target.from_object_form(request) if not tail else Target.from_path(request, tail)
+    return target.dispatch(request)
+
+
+class Target:
+    """What a request addresses: one object type, and one object of it or all of them."""
+
+    def __init__(self, obj, operation, selector=None):
+        self.obj = obj
+        self.operation = operation  # list, create, retrieve, update, delete
+        self.selector = selector  # None, ("id", "12") or ("number", "100")
+
+    @classmethod
+    def from_path(cls, request, tail):
+        parts = tail.split("/")
+        name = parts[0]
+        method = request.method
+        if name in BY_PLURAL and len(parts) == 1:
+            obj = BY_PLURAL[name]
+            return cls(obj, _collection_operation(method))
+        if name in BY_PLURAL and len(parts) == 2:
+            return cls(BY_PLURAL[name], _single_operation(method), ("id", parts[1]))
+        if name in BY_PLURAL and len(parts) == 3 and parts[1] == "number":
+            return cls(BY_PLURAL[name], _single_operation(method), ("number", parts[2]))
+        if name in BY_NAME and len(parts) == 1:
+            obj = BY_NAME[name]
+            selector = _selector(request, obj, ("id", "objectid"))
+            if selector is None and method == "POST":
+                return cls(obj, "create")
+            if selector is None:
+                raise DoorError(400, "missing_identifier", _missing_identifier_message(obj))
+            return cls(obj, _single_operation(method), selector)
+        raise endpoint_not_found()
+
+    @classmethod
+    def from_object_form(cls, request):
+        params = request.GET
+        name = params.get("object", "").strip().lower()
+        obj = BY_NAME.get(name) or BY_PLURAL.get(name)
+        if obj is None:
+            raise endpoint_not_found()
+        action = params.get("action", "").strip().lower()
+        if not action:
+            action = {"GET": "list", "POST": "add", "PATCH": "modify", "PUT": "update", "DELETE": "delete"}[
+                request.method
+            ]
+            if action == "list" and _selector(request, obj, ("id", "objectid")) is not None:
+                action = "info"
+        if action not in ACTIONS:
+            raise DoorError(
+                400, "invalid_action", f"Unknown action {action!r}: use one of {', '.join(ACTIONS)}."
+            )
+        if request.method not in ACTIONS[action]:
+            allowed = " or ".join(ACTIONS[action])
+            raise DoorError(405, "method_not_allowed", f"action={action} is sent with {allowed}.")
+        if action in COLLECTION_ACTIONS:
+            return cls(obj, "list" if action == "list" else "create")
+        selector = _selector(request, obj, ("id", "objectid"))
+        if selector is None:
+            raise DoorError(400, "missing_identifier", _missing_identifier_message(obj))
+        return cls(obj, _single_operation(request.method), selector)
+
+    # --- translation ----------------------------------------------------------------------
+
+    def api_path(self):
+        path = f"/api/{self.obj.resource}/"
+        if self.selector is None:
+            return path
+        kind, value = self.selector
+        if kind == "id" and not (value.isascii() and value.isdigit()):
+            raise DoorError(400, "invalid_identifier", f"The {self.obj.name} id must be a number.")
+        return path + (f"{value}/" if kind == "id" else f"number/{value}/")
+
+    def dispatch(self, request):
+        try:
+            match = resolve(self.api_path())
+        except Resolver404:
+            raise self.not_found() from None
+        self.rewrite_query(request)
+        if self.operation in ("create", "update"):
+            self.rewrite_body(request)
+        if self.operation == "list":
+            return self.list(request, match)
+        if self.operation == "delete":
+            return self.delete(request, match)
+        if self.operation == "update":
+            # MiRTA PBX changes only the fields sent, whether by PUT or PATCH: pbx's PATCH.
+            request.method = "PATCH"
+        response = call(match, request)
+        if response.status_code >= 400:
+            return self.error(response)
+        return JsonResponse(self.translate(response.data), status=response.status_code, safe=False)
+
+    def rewrite_query(self, request):
+        """Keep the parameters pbx's view takes (key, tenant, global, filters); MiRTA PBX's
+        own list parameters become pbx's filters of the same meaning."""
+        query = QueryDict(mutable=True)
+        for name, values in request.GET.lists():
+            if name in DOOR_PARAMETERS:
+                continue
+            if self.operation == "list" and name in self.obj.list_filters:
+                name = self.obj.list_filters[name]
+            query.setlist(name, values)
+        request.GET = query
+
+    def rewrite_body(self, request):
+        """Read the JSON body and rename MiRTA PBX's table columns to pbx's fields; the
+        kernel's serializer takes it from there (aliases, strict input, validation)."""
+        raw = request.body
+        if not raw.strip():
+            body = {}
+        else:
+            try:
+                body = json.loads(raw)
+            except (ValueError, RecursionError):
+                raise DoorError(400, "invalid_json", "The request body is not valid JSON.") from None
+        if isinstance(body, dict):
+            body = {
+                self.obj.columns.get(name, name) if self.renames(name) else name: v
+                for name, v in body.items()
+            }
+        data = json.dumps(body).encode()
+        request._body = data
+        request._stream = io.BytesIO(data)
+        request.META["CONTENT_TYPE"] = "application/json"
+        request.META["CONTENT_LENGTH"] = str(len(data))
+
+    def renames(self, column):
+        pbx_field = self.obj.columns.get(column)
+        # The id and the tenant's id are read-only: sent back unchanged, the kernel names
+        # them in its unknown_field answer rather than the door dropping them quietly.
+        return isinstance(pbx_field, str) and column != self.obj.id_column
+
+    def list(self, request, match):
+        """Every row (MiRTA PBX's lists are not paged), read from pbx's pages; a script
+        that sends `page` or `page_size` gets that page only."""
+        query = request.GET.copy()
+        one_page = "page" in query or "page_size" in query
+        if not one_page:
+            query["page_size"] = str(PAGE_SIZE)
+        rows, page = [], 1
+        while True:
+            if not one_page:
+                query["page"] = str(page)
+            request.GET = query
+            response = call(match, request)
+            if response.status_code >= 400:
+                return self.error(response)
+            rows.extend(response.data["results"])
+            if one_page or not response.data.get("next"):
+                break
+            page += 1
+        return JsonResponse(self.translate_rows(rows), safe=False)
+
+    def delete(self, request, match):
+        """MiRTA PBX answers a delete with the object's id and number: read it first (as
+        the caller, so the read is within its reach), then delete."""
+        reading = request.__class__.__new__(request.__class__)
+        reading.__dict__.update(request.__dict__)
+        reading.method = "GET"
+        reading.GET = QueryDict(mutable=True)
+        reading.GET.update({k: v for k, v in request.GET.items() if k in ("key", "tenant", "global")})
+        before = call(match, reading)
+        if before.status_code >= 400:
+            return self.error(before)
+        response = call(match, request)
+        if response.status_code >= 400:
+            return self.error(response)
+        answer = {"deleted": True, "id": before.data["id"]}
+        if "number" in before.data:
+            answer["number"] = before.data["number"]
+        return JsonResponse(answer)
+
+    # --- answers --------------------------------------------------------------------------
+
+    def translate(self, data):
+        return self.translate_rows([data])[0] if isinstance(data, dict) else data
+
+    def translate_rows(self, rows):
+        """pbx's rows with MiRTA PBX's table columns (and the tenant's id, code and name)
+        in front: scripts read either name."""
+        codes = {row.get("tenant") for row in rows if isinstance(row.get("tenant"), str)}
+        tenants = {t["code"]: t for t in Tenant.objects.filter(code__in=codes).values("id", "code", "name")}
+        translated = []
+        for row in rows:
+            out = {}
+            for column, pbx_field in self.obj.columns.items():
+                if pbx_field is TENANT_ID:
+                    tenant = tenants.get(row.get("tenant"))
+                    out[column] = tenant["id"] if tenant else None
+                elif pbx_field in row:
+                    out[column] = row[pbx_field]
+            if "tenant" in row:
+                tenant = tenants.get(row["tenant"])
+                out["tenant_code"] = row["tenant"]
+                out["tenant_name"] = tenant["name"] if tenant else None
+            for name, pbx_field in self.obj.normalised.items():
+                if pbx_field in row:
+                    out[name] = row[pbx_field]
+            translated.append({**row, **out})
+        return translated
+
+    def not_found(self):
+        if self.obj.name == "extension":
+            return DoorError(404, "extension_not_found", "Extension not found.")
+        return DoorError(404, "not_found", f"{self.obj.name.capitalize()} not found.")
+
+    def error(self, response):
+        """pbx's error, with MiRTA PBX's codes where it has its own."""
+        data = response.data if isinstance(response, Response) else None
+        error = data.get("error") if isinstance(data, dict) else None
+        if not isinstance(error, dict):
+            return _plain(response)
+        code = error.get("code")
+        if self.obj.name == "extension" and code == "not_found" and self.selector is not None:
+            error = {**error, "code": "extension_not_found", "message": "Extension not found."}
+        elif self.obj.name == "extension" and code == "multiple_objects_found":
+            error = {
+                **error,
+                "code": "multiple_extensions_found",
+                "message": "Multiple extensions match the requested number. "
+                "Use the tenant parameter or the extension id.",
+            }
+        answer = JsonResponse(envelope(**{k: error[k] for k in ("code", "message")}, **_extra(error)))
+        answer.status_code = response.status_code
+        for header in (
+            "Retry-After",
+            "WWW-Authenticate",
+            "RateLimit-Limit",
+            "RateLimit-Remaining",
+            "RateLimit-Reset",
+        ):
+            if header in response:
+                answer[header] = response[header]
+        return answer
+
+
+def _extra(error):
+    return {k: v for k, v in error.items() if k not in ("code", "message")}
+
+
+def _plain(response):
+    answer = HttpResponse(status=response.status_code)
+    return answer
+
+
+def call(match, request):
+    """Run the /api/ view that `match` resolved, on this request."""
+    return match.func(request, *match.args, **match.kwargs)
+
+
+def _collection_operation(method):
+    if method == "GET":
+        return "list"
+    if method == "POST":
+        return "create"
+    raise DoorError(405, "method_not_allowed", "A list is read with GET and added to with POST.")
+
+
+def _single_operation(method):
+    operation = {"GET": "retrieve", "PUT": "update", "PATCH": "update", "DELETE": "delete"}.get(method)
+    if operation is None:
+        raise DoorError(
+            405,
+            "method_not_allowed",
+            "One object is read with GET, changed with PUT or PATCH, "
+            "deleted with DELETE; create with POST on the plural path.",
+        )
+    return operation
+
+
+def _selector(request, obj, id_names):
+    """("id", value) or ("number", value) from the query; 400 invalid_identifier for both."""
+    params = request.GET
+    ids = [params[name] for name in id_names if params.get(name, "").strip()]
+    number = params.get("number", "").strip()
+    if len(set(ids)) > 1:
+        raise DoorError(400, "invalid_identifier", "Send the id once: id or objectid.")
+    if ids and number:
+        raise DoorError(400, "invalid_identifier", "Use either id or number, not both.")
+    if number:
+        if not obj.numbered:
+            raise DoorError(400, "invalid_identifier", f"A {obj.name} is selected by id, not by number.")
+        return ("number", number)
+    return ("id", ids[0].strip()) if ids else None
+
+
+def _missing_identifier_message(obj):
+    if obj.numbered:
+        return (
+            f"Provide an {obj.name} id or number."
+            if obj.name[0] in "aeiou"
+            else f"Provide a {obj.name} id or number."
+        )
+    return f"Provide an {obj.name} id." if obj.name[0] in "aeiou" else f"Provide a {obj.name} id."
