@@ -80,7 +80,7 @@ OBJECTS = [
         "tenants",
         "te_tenants",
         "te",
-        {"code": "code", "name": "name", "enabled": "enabled"},
+        {"code": "code", "name": "name", "enabled": "enabled", "payment_type": "payment_type"},
         tenant_owned=False,
     ),
     _object(

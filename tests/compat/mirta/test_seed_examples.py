@@ -106,7 +106,6 @@ def test_the_routing_profile_example_creates_a_voice_profile_with_a_global_key(c
     assert response.json()["rp_id"] == profile.pk
 
 
-@pytest.mark.xfail(strict=True, reason="pbx's tenants have no payment type yet")
 def test_the_tenant_example_moves_a_tenant_to_post_paid_with_routing_profile_3(curl, global_key, canistracci):
     RoutingProfileFactory(id=3)
     bump_sequences(RoutingProfile)
@@ -121,7 +120,7 @@ def test_the_tenant_example_moves_a_tenant_to_post_paid_with_routing_profile_3(c
     )
     assert response.status_code == 200, response.content
     canistracci.refresh_from_db()
-    assert canistracci.routing_profile_id == 3
+    assert (canistracci.payment_type, canistracci.routing_profile_id) == ("Post Paid", 3)
     assert response.json()["te_payment_type"] == "Post Paid"
 
 
