@@ -17,6 +17,12 @@ from dataclasses import dataclass, field
 
 TENANT_ID = object()  # the id of the row's tenant (pbx answers its code)
 
+CONDITION_TYPE = "pbx's conditions are schedules (time ranges and dates); for a state switch use a flow."
+ALLOWED_MEMBERS = (
+    "pbx's queues take members as they are sent; agents who log in are /api/agents/ with their queues."
+)
+RESTRICTIONS = "pbx limits a user by its role and its tenants: send role and tenants."
+
 
 @dataclass(frozen=True)
 class MirtaObject:
@@ -32,6 +38,9 @@ class MirtaObject:
     numbered: bool = False  # `/<plural>/number/N` and `?number=N` select by number
     # List query parameters of MiRTA PBX -> pbx's filter of the same meaning.
     list_filters: dict = field(default_factory=dict)
+    # Body fields of MiRTA PBX that pbx cannot honour -> what to use instead. The door
+    # refuses them by name (never a silently ignored field).
+    unsupported: dict = field(default_factory=dict)
 
     @property
     def plural(self):
@@ -90,6 +99,17 @@ OBJECTS = [
         "us",
         {"username": "username", "up_id": "profile", "email": "email"},
         tenant_owned=False,
+        unsupported={
+            "routingprofiles": "pbx does not limit a user to routing profiles: a routing profile is set on the "
+            "tenant (routing_profile_id) or on an extension (routing_profile).",
+            "allowed_userprofiles": "pbx has no list of profiles a user may hand out: a user has one profile "
+            "(profile_id), and what it may administer follows its role and tenants.",
+            "clientrates": "pbx does not rate calls: leave client rates to the billing system.",
+            **{
+                name: RESTRICTIONS
+                for name in ("queue_restrictions", "extension_restrictions", "provider_restrictions")
+            },
+        },
     ),
     _object(
         "userprofile",
@@ -107,14 +127,46 @@ OBJECTS = [
         {"name": "name", "type": "type", "description": "description"},
         tenant_owned=False,
     ),
-    _object("condition", "schedules", "co_conditions", "co", {"name": "name"}),
+    _object(
+        "condition",
+        "schedules",
+        "co_conditions",
+        "co",
+        {"name": "name"},
+        unsupported={
+            "type": CONDITION_TYPE,
+            "co_type": CONDITION_TYPE,
+            "extended_infos": "pbx's schedules hold their time ranges in ranges and their dates in exceptions.",
+        },
+    ),
     _object("ivr", "ivrs", "iv_ivrs", "iv", {"name": "name"}),
-    _object("customdestination", "custom-destinations", "cu_customs", "cu", {"name": "name"}),
+    _object(
+        "customdestination",
+        "custom-destinations",
+        "cu_customs",
+        "cu",
+        {"name": "name"},
+        unsupported={
+            "extended_infos": "pbx's custom destinations dial one dial_string; chain them with destinations.",
+            "binary_files": "Store audio as media files (/openapi.php/mediafiles) and point at them.",
+        },
+    ),
     _object(
         "huntlist", "hunt-lists", "hu_huntlists", "hu", {"number": "number", "name": "name"}, numbered=True
     ),
     _object("did", "dids", "di_dids", "di", {"number": "number", "comment": "description"}),
-    _object("queue", "queues", "qu_queues", "qu", {"number": "number", "name": "name"}, numbered=True),
+    _object(
+        "queue",
+        "queues",
+        "qu_queues",
+        "qu",
+        {"number": "number", "name": "name"},
+        numbered=True,
+        unsupported={
+            name: ALLOWED_MEMBERS
+            for name in ("allowed_members", "aq_allowed_queue_member", "allowed_queue_members")
+        },
+    ),
     _object("setting", "settings", "se_settings", "se", {"code": "code", "value": "value"}),
     _object(
         "mediafile", "media-files", "me_mediafiles", "me", {"name": "name", "description": "description"}
@@ -125,6 +177,7 @@ OBJECTS = [
         "mu_musiconholds",
         "mu",
         {"name": "name", "custom": "custom", "default": "is_default"},
+        unsupported={"entries": "pbx builds the playlist from mediafiles (media file ids): send mediafiles."},
     ),
     _object(
         "paginggroup",

@@ -12,12 +12,15 @@ delete, and its error codes.
 import io
 import json
 import logging
+from functools import partial
 
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
 
+from compat.mirta.groups import GROUP_COLUMNS, GroupWriteFailed, group_names, groups_by_extension, set_groups
 from compat.mirta.objects import BY_NAME, BY_PLURAL, TENANT_ID
 from compat.mirta.spec import specification
 from pbx.api.exceptions import envelope, error_response
@@ -100,6 +103,7 @@ class Target:
     """What a request addresses: one object type, and one object of it or all of them."""
 
     def __init__(self, obj, operation, selector=None):
+        self.groups = {}  # an extension's call and pickup groups to set (compat.mirta.groups)
         self.obj = obj
         self.operation = operation  # list, create, retrieve, update, delete
         self.selector = selector  # None, ("id", "12") or ("number", "100")
@@ -180,7 +184,18 @@ class Target:
         if self.operation == "update":
             # MiRTA PBX changes only the fields sent, whether by PUT or PATCH: pbx's PATCH.
             request.method = "PATCH"
-        response = call(match, request)
+        if self.operation == "retrieve":
+            response = call(match, request)
+        else:
+            try:
+                with transaction.atomic():  # the object and its groups, or nothing
+                    response = call(match, request)
+                    if response.status_code < 400 and self.groups:
+                        data = response.data
+                        call_as_caller = partial(internal_call, request)
+                        set_groups(call_as_caller, data["id"], data["tenant"], self.groups)
+            except GroupWriteFailed as failed:
+                response = failed.response
         if response.status_code >= 400:
             return self.error(response)
         return JsonResponse(self.translate(response.data), status=response.status_code, safe=False)
@@ -209,6 +224,16 @@ class Target:
             except (ValueError, RecursionError):
                 raise DoorError(400, "invalid_json", "The request body is not valid JSON.") from None
         if isinstance(body, dict):
+            refused = [name for name in body if name in self.obj.unsupported]
+            if refused:
+                reasons = " ".join(f"{name}: {self.obj.unsupported[name]}" for name in refused)
+                raise DoorError(
+                    400, "unsupported_field", f"pbx cannot honour {', '.join(refused)}. {reasons}"
+                )
+            if self.obj.name == "user" and isinstance(body.get("tenants"), list):
+                body["tenants"] = tenant_codes(body["tenants"])
+            if self.obj.name == "extension":
+                self.groups = self.pop_groups(body)
             body = {
                 self.obj.columns.get(name, name) if self.renames(name) else name: v
                 for name, v in body.items()
@@ -218,6 +243,17 @@ class Target:
         request._stream = io.BytesIO(data)
         request.META["CONTENT_TYPE"] = "application/json"
         request.META["CONTENT_LENGTH"] = str(len(data))
+
+    def pop_groups(self, body):
+        """{kind: [names]} of the `ex_callgroup` and `ex_pickupgroup` sent (compat.mirta.groups)."""
+        wanted = {}
+        for column, kind in GROUP_COLUMNS.items():
+            if column in body:
+                names = group_names(body.pop(column))
+                if names is None:
+                    raise DoorError(400, "validation_error", f'{column}: send group numbers as "1,2".')
+                wanted[kind] = names
+        return wanted
 
     def renames(self, column):
         pbx_field = self.obj.columns.get(column)
@@ -249,12 +285,8 @@ class Target:
     def delete(self, request, match):
         """MiRTA PBX answers a delete with the object's id and number: read it first (as
         the caller, so the read is within its reach), then delete."""
-        reading = request.__class__.__new__(request.__class__)
-        reading.__dict__.update(request.__dict__)
-        reading.method = "GET"
-        reading.GET = QueryDict(mutable=True)
-        reading.GET.update({k: v for k, v in request.GET.items() if k in ("key", "tenant", "global")})
-        before = call(match, reading)
+        query = {k: v for k, v in request.GET.items() if k in ("tenant", "global")}
+        before = internal_call(request, "GET", self.api_path(), query, None)
         if before.status_code >= 400:
             return self.error(before)
         response = call(match, request)
@@ -292,6 +324,10 @@ class Target:
                 if pbx_field in row:
                     out[name] = row[pbx_field]
             translated.append({**row, **out})
+        if self.obj.name == "extension":
+            groups = groups_by_extension([row["id"] for row in rows if "id" in row])
+            for row in translated:
+                row.update(groups.get(row.get("id"), {}))
         return translated
 
     def not_found(self):
@@ -329,6 +365,14 @@ class Target:
         return answer
 
 
+def tenant_codes(items):
+    """MiRTA PBX assigns a user's tenants by id, pbx by code: ids become codes (an id that
+    names no tenant is kept, and the kernel answers it as an unknown tenant)."""
+    ids = [item for item in items if isinstance(item, int) and not isinstance(item, bool)]
+    codes = dict(Tenant.objects.filter(pk__in=ids).values_list("pk", "code"))
+    return [codes.get(item, str(item)) if item in ids else item for item in items]
+
+
 def _extra(error):
     return {k: v for k, v in error.items() if k not in ("code", "message")}
 
@@ -341,6 +385,27 @@ def _plain(response):
 def call(match, request):
     """Run the /api/ view that `match` resolved, on this request."""
     return match.func(request, *match.args, **match.kwargs)
+
+
+def internal_call(request, method, path, query, body):
+    """Run pbx's view for `method path?query` with the JSON `body`, as the caller of
+    `request` (same credentials, so the same reach)."""
+    inner = request.__class__.__new__(request.__class__)
+    inner.__dict__.update(request.__dict__)
+    inner.META = dict(request.META)
+    inner.method = method
+    inner.GET = QueryDict(mutable=True)
+    if "key" in request.GET:
+        inner.GET["key"] = request.GET["key"]
+    inner.GET.update(query)
+    data = json.dumps(body).encode() if body is not None else b""
+    inner._body = data
+    inner._stream = io.BytesIO(data)
+    inner.META["CONTENT_TYPE"] = "application/json"
+    inner.META["CONTENT_LENGTH"] = str(len(data))
+    inner.META.pop("HTTP_IDEMPOTENCY_KEY", None)  # the caller's key is for its own request
+    inner.META.pop("HTTP_IF_MATCH", None)
+    return call(resolve(path), inner)
 
 
 def _collection_operation(method):

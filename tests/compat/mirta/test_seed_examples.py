@@ -2,9 +2,10 @@
 and Examples"), run as printed but for the host and the key, against pbx."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from campaigns.models import CampaignNumber, CronJob
-from extensions.models import ConferenceRoom, Extension, Voicemail
+from extensions.models import ConferenceRoom, Extension, PickupGroup, Voicemail
 from media.models import MusicOnHold
 from routing.models import DID, FeatureCode, Queue, RoutingProfile
 from tenants.models import UserProfile
@@ -20,6 +21,8 @@ from tests.factories import (
     UserProfileFactory,
     VoicemailFactory,
 )
+
+User = get_user_model()
 
 
 @pytest.fixture
@@ -232,7 +235,6 @@ def test_the_create_extension_example(curl, tenant_key, tenantcode):
     assert (response.json()["ex_number"], response.json()["tenant_code"]) == ("100", "TENANTCODE")
 
 
-@pytest.mark.xfail(strict=True, reason="call and pickup groups by number are not translated yet")
 def test_the_modify_extension_example(curl, tenant_key, reception):
     response = curl(
         """curl \\
@@ -246,6 +248,14 @@ def test_the_modify_extension_example(curl, tenant_key, reception):
     assert response.status_code == 200, response.content
     reception.refresh_from_db()
     assert reception.name == "Reception Desk"
+    groups = PickupGroup.objects.filter(memberships__extension=reception)
+    assert sorted(groups.values_list("kind", "name")) == [
+        ("call", "1"),
+        ("call", "2"),
+        ("pickup", "1"),
+        ("pickup", "2"),
+    ]
+    assert (response.json()["ex_callgroup"], response.json()["ex_pickupgroup"]) == ("1,2", "1,2")
 
 
 def test_the_delete_extension_example_answers_deleted_with_id_and_number(curl, tenant_key, reception):
@@ -422,27 +432,42 @@ def test_the_cron_job_example_runs_cron_job_8(curl, tenant_key, tenantcode):
     assert (job.run_count, response.json()["run_count"]) == (1, 1)  # it ran, once
 
 
-@pytest.mark.xfail(
-    strict=True, reason="routing profiles and allowed user profiles of users are not translated yet"
-)
-def test_the_user_example_creates_an_operator_with_tenants_and_profiles(curl, global_key, tenantcode):
+USER_EXAMPLE = """curl \\
+  -X POST \\
+  -H "Content-Type: application/json" \\
+  -H "X-API-Key: GLOBAL_APIKEY" \\
+  -d '{"username":"operator","password":"change-me","profile_id":3,"tenants":[1],"routingprofiles":[2,4],"allowed_userprofiles":[5]}' \\
+  "https://pbx.example.com/openapi.php/users\""""
+
+
+@pytest.fixture
+def user_example_world(tenantcode):
     UserProfileFactory(id=3)
     UserProfileFactory(id=5)
     RoutingProfileFactory(id=2)
     RoutingProfileFactory(id=4)
     bump_sequences(UserProfile, RoutingProfile)
-    response = curl(
-        """curl \\
-  -X POST \\
-  -H "Content-Type: application/json" \\
-  -H "X-API-Key: GLOBAL_APIKEY" \\
-  -d '{"username":"operator","password":"change-me","profile_id":3,"tenants":[1],"routingprofiles":[2,4],"allowed_userprofiles":[5]}' \\
-  "https://pbx.example.com/openapi.php/users\"""",
-        global_key,
-    )
+
+
+def test_the_user_example_is_refused_naming_what_pbx_uses_instead(curl, global_key, user_example_world):
+    """pbx has no per-user routing profiles or assignable profiles (docs/migrating.md):
+    the example is refused whole, naming both fields and what to send instead."""
+    response = curl(USER_EXAMPLE, global_key)
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "unsupported_field"
+    assert "routingprofiles" in error["message"] and "allowed_userprofiles" in error["message"]
+    assert "routing_profile_id" in error["message"]
+    assert not User.objects.filter(username="operator").exists()
+
+
+def test_the_user_example_without_its_restrictions_creates_the_operator(curl, global_key, user_example_world):
+    text = USER_EXAMPLE.replace(',"routingprofiles":[2,4],"allowed_userprofiles":[5]', "")
+    response = curl(text, global_key)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["us_username"], body["us_up_id"]) == ("operator", 3)
+    assert (body["us_username"], body["us_up_id"], body["tenants"]) == ("operator", 3, ["TENANTCODE"])
+    assert User.objects.get(username="operator").check_password("change-me")
 
 
 def test_the_user_profile_example_creates_helpdesk_with_privileges(curl, global_key):
