@@ -95,6 +95,14 @@ def answer(request, tail):
         if request.method != "GET":
             raise DoorError(405, "method_not_allowed", "The specification is read with GET.")
         return JsonResponse(specification(request))
+    if "format" in params:
+        raise DoorError(
+            400,
+            "unknown_parameter",
+            "openapi.php answers JSON only; for CSV use pbx's /api/<resource>/?format=csv.",
+        )
+    # Always JSON, as in MiRTA PBX, whatever the client's Accept says.
+    request.META["HTTP_ACCEPT"] = "application/json"
     target = Target.from_object_form(request) if not tail else Target.from_path(request, tail)
     return target.dispatch(request)
 
@@ -113,22 +121,26 @@ class Target:
         parts = tail.split("/")
         name = parts[0]
         method = request.method
-        if name in BY_PLURAL and len(parts) == 1:
-            obj = BY_PLURAL[name]
-            return cls(obj, _collection_operation(method))
-        if name in BY_PLURAL and len(parts) == 2:
-            return cls(BY_PLURAL[name], _single_operation(method), ("id", parts[1]))
-        if name in BY_PLURAL and len(parts) == 3 and parts[1] == "number":
-            return cls(BY_PLURAL[name], _single_operation(method), ("number", parts[2]))
-        if name in BY_NAME and len(parts) == 1:
-            obj = BY_NAME[name]
-            selector = _selector(request, obj, ("id", "objectid"))
-            if selector is None and method == "POST":
-                return cls(obj, "create")
-            if selector is None:
-                raise DoorError(400, "missing_identifier", _missing_identifier_message(obj))
+        obj = BY_PLURAL.get(name) or BY_NAME.get(name)
+        if obj is None or len(parts) > 3 or (len(parts) == 3 and parts[1] != "number"):
+            raise endpoint_not_found()
+        selector = _selector(request, obj, ("id", "objectid"))
+        if len(parts) > 1:
+            if name != obj.plural:
+                raise endpoint_not_found()
+            if selector is not None:
+                raise DoorError(
+                    400, "invalid_identifier", "The path names the object already: drop id or number."
+                )
+            selector = ("id", parts[1]) if len(parts) == 2 else ("number", parts[2])
             return cls(obj, _single_operation(method), selector)
-        raise endpoint_not_found()
+        if selector is not None:
+            # `?id=` (or `?number=`) selects one object on the plural path too, never a
+            # parameter quietly dropped from a list.
+            return cls(obj, _single_operation(method), selector)
+        if name == obj.plural or method == "POST":
+            return cls(obj, _collection_operation(method))
+        raise DoorError(400, "missing_identifier", _missing_identifier_message(obj))
 
     @classmethod
     def from_object_form(cls, request):
@@ -198,7 +210,13 @@ class Target:
                 response = failed.response
         if response.status_code >= 400:
             return self.error(response)
-        return JsonResponse(self.translate(response.data), status=response.status_code, safe=False)
+        if response.status_code == 304:  # If-None-Match matched: the client's copy is current
+            answer = HttpResponse(status=304)
+        else:
+            answer = JsonResponse(self.translate(response.data), status=response.status_code, safe=False)
+        if "ETag" in response:
+            answer["ETag"] = response["ETag"]
+        return answer
 
     def rewrite_query(self, request):
         """Keep the parameters pbx's view takes (key, tenant, global, filters); MiRTA PBX's

@@ -352,3 +352,39 @@ def test_answers_carry_cors(api, acme_key):
 
 def test_errors_carry_cors(anon):
     assert anon.get("/openapi.php/extensions")["Access-Control-Allow-Origin"] == "*"
+
+
+# --- parameters never dropped quietly ------------------------------------------------
+
+
+def test_the_plural_path_with_id_reads_that_object_not_the_list(api, acme, acme_key, reception):
+    ExtensionFactory(tenant=acme, number="101")
+    response = api(acme_key).get(f"/openapi.php/extensions?id={reception.pk}")
+    assert response.json()["ex_id"] == reception.pk
+
+
+def test_an_id_in_both_path_and_query_answers_invalid_identifier(api, acme_key, reception):
+    response = api(acme_key).get(f"/openapi.php/extensions/{reception.pk}?id=1")
+    assert error_of(response, 400) == "invalid_identifier"
+
+
+def test_number_on_an_object_without_numbers_answers_invalid_identifier(api, acme_key):
+    assert error_of(api(acme_key).get("/openapi.php/did?number=100"), 400) == "invalid_identifier"
+
+
+def test_a_csv_format_is_refused_with_where_to_find_csv(api, acme_key, reception):
+    response = api(acme_key).get("/openapi.php/extensions?format=csv")
+    assert error_of(response, 400) == "unknown_parameter"
+    assert "/api/" in response.json()["error"]["message"]
+
+
+def test_answers_are_json_whatever_the_accept_header(api, acme_key, reception):
+    response = api(acme_key).get("/openapi.php/extensions", HTTP_ACCEPT="text/csv")
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()[0]["ex_number"] == "100"
+
+
+def test_a_read_carries_the_etag_that_if_none_match_answers_304_with(api, acme_key, reception):
+    url = f"/openapi.php/extensions/{reception.pk}"
+    etag = api(acme_key).get(url)["ETag"]
+    assert api(acme_key).get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
