@@ -188,7 +188,7 @@ class Target:
             raise self.not_found() from None
         self.rewrite_query(request)
         if self.operation in ("create", "update"):
-            self.rewrite_body(request)
+            self.rewrite_body(request, getattr(match.func.cls.serializer_class.Meta, "aliases", {}))
         if self.operation == "list":
             return self.list(request, match)
         if self.operation == "delete":
@@ -230,7 +230,7 @@ class Target:
             query.setlist(name, values)
         request.GET = query
 
-    def rewrite_body(self, request):
+    def rewrite_body(self, request, kernel_aliases):
         """Read the JSON body and rename MiRTA PBX's table columns to pbx's fields; the
         kernel's serializer takes it from there (aliases, strict input, validation)."""
         raw = request.body
@@ -252,10 +252,7 @@ class Target:
                 body["tenants"] = tenant_codes(body["tenants"])
             if self.obj.name == "extension":
                 self.groups = self.pop_groups(body)
-            body = {
-                self.obj.columns.get(name, name) if self.renames(name) else name: v
-                for name, v in body.items()
-            }
+            body = self.rename_columns(body, kernel_aliases)
         data = json.dumps(body).encode()
         request._body = data
         request._stream = io.BytesIO(data)
@@ -273,11 +270,23 @@ class Target:
                 wanted[kind] = names
         return wanted
 
-    def renames(self, column):
-        pbx_field = self.obj.columns.get(column)
-        # The id and the tenant's id are read-only: sent back unchanged, the kernel names
-        # them in its unknown_field answer rather than the door dropping them quietly.
-        return isinstance(pbx_field, str) and column != self.obj.id_column
+    def rename_columns(self, body, kernel_aliases):
+        """MiRTA PBX's columns that the kernel's serializer does not alias itself, renamed
+        to pbx's fields. A column sent beside its field is left for the kernel to refuse
+        (one of two values must never win quietly); so are the id and the tenant's id,
+        which are read-only."""
+        renamed = {}
+        for name, value in body.items():
+            pbx_field = self.obj.columns.get(name)
+            if (
+                isinstance(pbx_field, str)
+                and name != self.obj.id_column
+                and name not in kernel_aliases
+                and pbx_field not in body
+            ):
+                name = pbx_field
+            renamed[name] = value
+        return renamed
 
     def list(self, request, match):
         """Every row (MiRTA PBX's lists are not paged), read from pbx's pages; a script
@@ -318,6 +327,8 @@ class Target:
     # --- answers --------------------------------------------------------------------------
 
     def translate(self, data):
+        if isinstance(data, list):  # a bulk write's objects
+            return self.translate_rows(data)
         return self.translate_rows([data])[0] if isinstance(data, dict) else data
 
     def translate_rows(self, rows):

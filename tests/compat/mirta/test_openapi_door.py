@@ -388,3 +388,19 @@ def test_a_read_carries_the_etag_that_if_none_match_answers_304_with(api, acme_k
     url = f"/openapi.php/extensions/{reception.pk}"
     etag = api(acme_key).get(url)["ETag"]
     assert api(acme_key).get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_a_column_sent_beside_its_field_is_refused_not_one_of_them_kept(api, acme, admin_key):
+    response = api(admin_key).patch(
+        f"/openapi.php/tenant?id={acme.pk}", {"te_enabled": False, "enabled": True}, format="json"
+    )
+    assert error_of(response, 400) == "unknown_field"
+    acme.refresh_from_db()
+    assert acme.enabled
+
+
+def test_a_column_the_door_renames_is_written(api, acme, admin_key):
+    response = api(admin_key).patch(f"/openapi.php/tenant?id={acme.pk}", {"te_enabled": False}, format="json")
+    assert response.json()["te_enabled"] is False
+    acme.refresh_from_db()
+    assert not acme.enabled
