@@ -342,9 +342,9 @@ class Target:
             for column, pbx_field in self.obj.columns.items():
                 if pbx_field is TENANT_ID:
                     tenant = tenants.get(row.get("tenant"))
-                    out[column] = tenant["id"] if tenant else None
+                    out[column] = column_value(tenant["id"] if tenant else None)
                 elif pbx_field in row:
-                    out[column] = row[pbx_field]
+                    out[column] = column_value(row[pbx_field])
             if "tenant" in row:
                 tenant = tenants.get(row["tenant"])
                 out["tenant_code"] = row["tenant"]
@@ -392,6 +392,14 @@ class Target:
             if header in response:
                 answer[header] = response[header]
         return answer
+
+
+def column_value(value):
+    """A table column as MiRTA PBX answers it: numbers as text (`"ex_id": "101"`), as its
+    database driver returns them; the normalised `id` beside it stays a number."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 def tenant_codes(items):
