@@ -406,3 +406,26 @@ def test_a_column_the_door_renames_is_written(api, acme, admin_key):
     assert response.json()["te_enabled"] is False
     acme.refresh_from_db()
     assert not acme.enabled
+
+
+# --- the kernel's guards, at a door outside /api/ -------------------------------------
+
+
+def test_a_body_over_the_limit_answers_413(api, acme_key, settings):
+    settings.PBX_MAX_BODY_BYTES = 100
+    response = api(acme_key).post("/openapi.php/extensions", {"name": "x" * 200}, format="json")
+    assert error_of(response, 413) == "payload_too_large"
+
+
+def test_a_nul_in_the_url_answers_400(api, acme_key):
+    assert error_of(api(acme_key).get("/openapi.php/extensions?tenant=%00"), 400) == "validation_error"
+
+
+def test_an_unexpected_error_answers_json_500_with_cors(api, acme_key, monkeypatch):
+    def broken(self, request):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views.Target, "dispatch", broken)
+    response = api(acme_key).get("/openapi.php/extensions")
+    assert error_of(response, 500) == "internal_error"
+    assert response["Access-Control-Allow-Origin"] == "*"
