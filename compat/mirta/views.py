@@ -415,8 +415,8 @@ def _extra(error):
 
 
 def _plain(response):
-    answer = HttpResponse(status=response.status_code)
-    return answer
+    """An error without pbx's envelope (none is expected): its status, no body."""
+    return HttpResponse(status=response.status_code)
 
 
 def call(match, request):
@@ -441,7 +441,8 @@ def internal_call(request, method, path, query, body):
     inner.META["CONTENT_TYPE"] = "application/json"
     inner.META["CONTENT_LENGTH"] = str(len(data))
     inner.META.pop("HTTP_IDEMPOTENCY_KEY", None)  # the caller's key is for its own request
-    inner.META.pop("HTTP_IF_MATCH", None)
+    for header in ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH"):  # about the caller's object, not this one
+        inner.META.pop(header, None)
     return call(resolve(path), inner)
 
 

@@ -429,3 +429,10 @@ def test_an_unexpected_error_answers_json_500_with_cors(api, acme_key, monkeypat
     response = api(acme_key).get("/openapi.php/extensions")
     assert error_of(response, 500) == "internal_error"
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_delete_with_if_none_match_still_answers_what_it_deleted(api, acme_key, reception):
+    url = f"/openapi.php/extensions/{reception.pk}"
+    etag = api(acme_key).get(url)["ETag"]
+    response = api(acme_key).delete(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.json() == {"deleted": True, "id": reception.pk, "number": "100"}
