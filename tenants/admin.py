@@ -39,7 +39,7 @@ class TenantAdmin(RoleAwareAdmin):
         "extension_count",
         "created_at",
     ]
-    list_filter = ["enabled", "reseller", "server"]
+    list_filter = ["enabled", "payment_type", "reseller", "server"]
     search_fields = ["code", "name", "sip_domain"]
     inlines = [MembershipInline]
 

@@ -33,6 +33,7 @@ class TenantFilterSet(PbxFilterSet):
             "name": STRING_LOOKUPS,
             "sip_domain": STRING_LOOKUPS,
             "enabled": ["exact"],
+            "payment_type": ["exact"],
             **TIMESTAMP_FIELDS,
         }
 

@@ -64,10 +64,12 @@ class TenantSerializer(PbxModelSerializer):
             "reseller",
             "server",
             "routing_profile",
+            "payment_type",
             "created_at",
             "updated_at",
         ]
         aliases = {
+            "te_payment_type": "payment_type",  # MiRTA PBX
             "tenantname": "name",
             "te_name": "name",
             "tenantcode": "code",

@@ -131,6 +131,10 @@ class Server(TimestampedModel):
 class Tenant(TimestampedModel):
     """One customer's phone system: every tenant-owned object points here."""
 
+    class PaymentType(models.TextChoices):
+        PRE_PAID = "Pre Paid"
+        POST_PAID = "Post Paid"
+
     code = models.CharField(
         max_length=32,
         unique=True,
@@ -163,6 +167,13 @@ class Tenant(TimestampedModel):
         on_delete=models.RESTRICT,
         related_name="tenants",
         help_text="The outbound routes the tenant's extensions dial with, unless theirs says otherwise.",
+    )
+    payment_type = models.CharField(
+        max_length=9,
+        choices=PaymentType.choices,
+        blank=True,
+        help_text="How the tenant pays: Pre Paid or Post Paid (MiRTA PBX te_payment_type), for the "
+        "operator's billing; pbx itself does not rate calls.",
     )
 
     class Meta:
