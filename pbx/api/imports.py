@@ -24,11 +24,13 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import UniqueConstraint
 from rest_framework import serializers
 
+from pbx import changelog
 from pbx.api.exceptions import ApiError, InvalidCsv, MissingTenant, TenantNotFound, UnknownField
 from pbx.api.sheets import Sheet
 
 MAX_ROWS = 100_000
-MAX_REPORTED = 1000  # errors and row results listed in one answer (the counts are complete)
+MAX_REPORTED = 1000
+IN_CHUNK = 1000  # key values per IN (...) query: under every database's parameter limit  # errors and row results listed in one answer (the counts are complete)
 ON_DUPLICATE = ("fail", "skip", "update")
 CREATED, UPDATED, UNCHANGED, SKIPPED, REFUSED = "created", "updated", "unchanged", "skipped", "refused"
 
@@ -158,6 +160,7 @@ class CsvImport:
         self.counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED, SKIPPED, REFUSED), 0)
         self.errors, self.results = [], []
         self.seen = {}  # key -> line of the row that named it
+        self._serializers = {}  # True: the one for new objects, False: for existing ones
         self.defaults = self._query_fields()
 
     def _query_fields(self):
@@ -175,18 +178,25 @@ class CsvImport:
     def run(self, raw):
         """Import the file (bytes or text); the report, or 400 rows_refused when a row
         is refused (nothing is written then)."""
-        header, rows = read_table(decode(raw))
+        header, lines = read_table(decode(raw))
         self._read_header(header)
-        with transaction.atomic():
-            rows_read = 0
-            for line, cells in rows:
-                rows_read += 1
-                if rows_read > MAX_ROWS:
-                    raise InvalidCsv(f"At most {MAX_ROWS} rows per file; split it.")
-                self._row(line, cells)
-                if self.progress is not None and rows_read % 100 == 0:
-                    self.progress(rows_read)
+        rows = []
+        for line, cells in lines:
+            if len(rows) == MAX_ROWS:
+                raise InvalidCsv(f"At most {MAX_ROWS} rows per file; split it.")
+            rows.append((line, cells))
+        rows_read = len(rows)
+        with transaction.atomic(), changelog.batched() as log:
+            if self.dry_run:
+                log.discard()  # rolled back anyway: no snapshots, no webhooks to build
+            self._load_existing(rows)
+            for done, (line, cells) in enumerate(rows, 1):
+                if not self._row(line, cells):
+                    break  # the transaction is broken: the rows after it cannot be checked
+                if self.progress is not None and done % 100 == 0:
+                    self.progress(done)
             if self.dry_run or self.counts[REFUSED]:
+                log.discard()
                 transaction.set_rollback(True)
         if self.progress is not None:
             self.progress(rows_read)
@@ -253,11 +263,15 @@ class CsvImport:
             self._refuse(line, [(column, "invalid", message) for column, message in cell_errors.items()])
             return
         try:
-            with transaction.atomic():
-                outcome, instance = self._write(line, data, cells)
+            outcome, instance = self._write(line, data, cells)
         except _Refused as refused:
             self._refuse(line, refused.errors)
-            return
+            return True
+        except DatabaseError as error:
+            # Outside a savepoint (a save has its own): the transaction is aborted.
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            self._refuse(line, [("", "database_error", f"{message}; the rows after it were not checked.")])
+            return False
         self.counts[outcome] += 1
         if len(self.results) < MAX_REPORTED:
             keep_id = instance is not None and not (self.dry_run and outcome == CREATED)
@@ -269,6 +283,7 @@ class CsvImport:
                     "key": self._key_text(data),
                 }
             )
+        return True
 
     def _write(self, line, data, cells):
         """Validate and save one row inside its savepoint: (outcome, object)."""
@@ -280,7 +295,7 @@ class CsvImport:
             if instance is not None and self.on_duplicate == "skip":
                 return SKIPPED, instance
             view.check_role_write(instance, data)
-            serializer = view.get_serializer(instance, data=data, partial=instance is not None)
+            serializer = self._serializer(instance, data)
             if not serializer.is_valid():
                 raise _Refused(list(self._serializer_errors(serializer.errors)))
             if instance is None:
@@ -290,22 +305,36 @@ class CsvImport:
             return UPDATED, view.save_object(serializer)
         except ApiError as error:
             raise _Refused(list(self._api_errors(error))) from None
-        except (IntegrityError, DjangoValidationError, DatabaseError) as error:
+        except (IntegrityError, DjangoValidationError) as error:
             message = "; ".join(getattr(error, "messages", None) or [str(error).splitlines()[0]])
             raise _Refused([("", "conflict", message)]) from None
 
+    def _serializer(self, instance, data):
+        """The resource's serializer for one row. One instance serves every row of its kind
+        (new or existing): DRF builds a ModelSerializer's fields anew for each instance,
+        which cost an import more than its rows' own checks. Its per-row state is reset."""
+        creating = instance is None
+        serializer = self._serializers.get(creating)
+        if serializer is None:
+            serializer = self.view.get_serializer(instance, data=data, partial=not creating)
+            self._serializers[creating] = serializer
+            return serializer
+        serializer.instance, serializer.initial_data = instance, data
+        for state in ("_validated_data", "_errors", "_data", "_current_representation"):
+            serializer.__dict__.pop(state, None)
+        return serializer
+
     # --- finding the existing object ----------------------------------------------------
 
-    def _existing(self, line, data, cells):
-        view = self.view
+    def _lookup_of(self, data, cells):
+        """(tenant, {field: value}) naming the row's object, or None when the row names
+        none (no key in the file, a key the serializer will refuse)."""
         if self.key:
             lookup = {}
             for name in self.key:
                 field = self.sheet.fields[name]
-                try:
-                    value = field.to_internal_value(
-                        data.get(name)
-                    )  # no validators: a taken value is the point
+                try:  # no validators: a value already taken is the point
+                    value = field.to_internal_value(data.get(name))
                 except (serializers.ValidationError, ApiError):
                     return None  # the serializer names what is wrong with it
                 lookup[field.source] = value.pk if hasattr(value, "pk") else value
@@ -316,11 +345,45 @@ class CsvImport:
             lookup = {"pk": int(text)}
         else:
             return None
-        queryset = view.get_queryset().filter(**lookup)
-        tenant = self._tenant_of(data)
-        if tenant is not None:
-            queryset = queryset.filter(**{view.tenant_field: tenant})
-        matches = list(queryset[:2])
+        return self._tenant_of(data), lookup
+
+    def _load_existing(self, rows):
+        """The objects the rows name, a chunk of keys per query: finding them then costs no
+        query per row. {(tenant id or None, key values): [objects]}."""
+        self.existing, wanted = {}, {}
+        for _line, cells in rows:
+            data, errors = self.sheet.data_of(self.columns, cells)
+            if errors:
+                continue
+            data.update(self.defaults)
+            try:
+                named = self._lookup_of(data, cells)
+            except (_Refused, ApiError):
+                continue
+            if named is not None:
+                tenant, lookup = named
+                wanted.setdefault((getattr(tenant, "pk", None), tuple(lookup)), set()).add(
+                    tuple(lookup.values())
+                )
+        view = self.view
+        for (tenant_id, names), keys in wanted.items():
+            keys, first = sorted(keys, key=str), names[0]
+            for start in range(0, len(keys), IN_CHUNK):
+                chunk = keys[start : start + IN_CHUNK]
+                queryset = view.get_queryset().filter(**{f"{first}__in": {key[0] for key in chunk}})
+                if tenant_id is not None:
+                    queryset = queryset.filter(**{f"{view.tenant_field}_id": tenant_id})
+                chunk = set(chunk)
+                for obj in queryset:
+                    values = tuple(_plain(getattr(obj, name)) for name in names)
+                    if values in chunk:
+                        self.existing.setdefault((tenant_id, values), []).append(obj)
+
+    def _existing(self, line, data, cells):
+        named = self._lookup_of(data, cells)
+        if named is None:
+            return None
+        tenant, lookup = named
         seen_key = (getattr(tenant, "pk", None), *sorted(lookup.items()))
         if seen_key in self.seen:
             raise _Refused(
@@ -333,6 +396,7 @@ class CsvImport:
                 ]
             )
         self.seen[seen_key] = line
+        matches = self.existing.get((getattr(tenant, "pk", None), tuple(lookup.values())), [])
         if len(matches) > 1:
             raise _Refused(
                 [
@@ -413,6 +477,10 @@ class CsvImport:
                 self.errors.append({"line": line, "column": column, "code": code, "message": str(message)})
         if len(self.results) < MAX_REPORTED:
             self.results.append({"line": line, "action": REFUSED, "id": None, "key": None})
+
+
+def _plain(value):
+    return value.pk if hasattr(value, "pk") else value
 
 
 def _messages(detail, where=""):
