@@ -74,36 +74,6 @@ def end_request(token):
     _context.reset(token)
 
 
-class Batch:
-    """The change-log rows of a `batched()` block, written when it ends."""
-
-    def __init__(self):
-        self.rows, self.discarded = [], False
-
-    def discard(self):
-        """Write none of them (the transaction is rolled back: a dry run, a refused file)."""
-        self.discarded, self.rows = True, []
-
-
-_batch = ContextVar("pbx_change_batch", default=None)
-
-
-@contextlib.contextmanager
-def batched():
-    """Inside the block, record() keeps its rows; they are written in one executemany,
-    and the listeners (webhooks) told once, when the block ends without an error. A CSV
-    import of 10,000 rows would otherwise pay two round trips per row for its log."""
-    batch = Batch()
-    token = _batch.set(batch)
-    try:
-        yield batch
-    finally:
-        _batch.reset(token)
-    if batch.rows:
-        _insert_many(batch.rows)
-        _tell_listeners(batch.rows)
-
-
 def set_context(**values):
     """Add to the context for the rest of the current request (say, once the API has
     authenticated the caller); the request middleware drops it at the end."""
@@ -211,8 +181,7 @@ def record(instance, action, before=None, *, tenant=None):
     `before` is the snapshot taken before an update or delete. Call inside the write's
     transaction, after the write (so that `after` is what was stored).
     """
-    batch = _batch.get()
-    if not settings.PBX_CHANGE_LOG or (batch is not None and batch.discarded):
+    if not settings.PBX_CHANGE_LOG:
         return
     after = None if action == DELETE else snapshot(instance)
     changed = (
@@ -225,9 +194,6 @@ def record(instance, action, before=None, *, tenant=None):
     row = _row(
         instance, action, before, after, changed, _tenant_ref(instance, tenant, action), timezone.now()
     )
-    if batch is not None:
-        batch.rows.append(row)
-        return
     _insert(row)
     _tell_listeners([row])
 
@@ -245,11 +211,6 @@ def record_many(instances, action, *, tenant=None):
         before = snapshot(instance) if action == DELETE else None
         changed = sorted(set(after or before or {}) - IGNORED_FIELDS)
         rows.append(_row(instance, action, before, after, changed, tenant_ref, now))
-    _insert_many(rows)
-    _tell_listeners(rows)
-
-
-def _insert_many(rows):
     connection = connections[router.db_for_write(ChangeLog)]
     sql, fields = _insert_plan(connection.alias, connection.vendor)
     with connection.cursor() as cursor:
@@ -257,6 +218,7 @@ def _insert_many(rows):
             sql,
             [[field.get_db_prep_save(row[field.attname], connection) for field in fields] for row in rows],
         )
+    _tell_listeners(rows)
 
 
 def _row(instance, action, before, after, changed, tenant_ref, time):

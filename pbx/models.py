@@ -116,10 +116,7 @@ class DialplanNumberHolder(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        creating = self._state.adding
-        # No savepoint of its own: the inner ones catch what can fail, and a CSV import
-        # pays each savepoint twice (SAVEPOINT, RELEASE) per row.
-        with transaction.atomic(savepoint=False):
+        with transaction.atomic():
             try:
                 with transaction.atomic():
                     super().save(*args, **kwargs)
@@ -128,7 +125,7 @@ class DialplanNumberHolder(models.Model):
                 # does; either way the caller hears which object holds the number.
                 self._raise_if_number_held()
                 raise
-            self._claim_number(creating)
+            self._claim_number()
 
     def clean(self):
         super().clean()
@@ -140,13 +137,13 @@ class DialplanNumberHolder(models.Model):
     def dialplan_label(self):
         return f"{self._meta.verbose_name} {self.number}"
 
-    def _claim_number(self, creating=False):
+    def _claim_number(self):
         kind = self._meta.label_lower
         try:
             with transaction.atomic():
-                updated = not creating and DialplanNumber.objects.filter(
-                    holder_type=kind, holder_id=self.pk
-                ).update(tenant_id=self.tenant_id, number=self.number, holder_label=self.dialplan_label())
+                updated = DialplanNumber.objects.filter(holder_type=kind, holder_id=self.pk).update(
+                    tenant_id=self.tenant_id, number=self.number, holder_label=self.dialplan_label()
+                )
                 if not updated:
                     DialplanNumber.objects.create(
                         tenant_id=self.tenant_id,

@@ -186,7 +186,7 @@ class CsvImport:
                 raise InvalidCsv(f"At most {MAX_ROWS} rows per file; split it.")
             rows.append((line, cells))
         rows_read = len(rows)
-        with transaction.atomic(), changelog.batched() as log:
+        with transaction.atomic(), changelog.deferred() as log:
             if self.dry_run:
                 log.discard()  # rolled back anyway: no snapshots, no webhooks to build
             self._load_existing(rows)
