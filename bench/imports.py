@@ -192,7 +192,7 @@ def in_process(key, boxes):
         assert report["refused"] == 0, report["errors"][:3]
         return report
 
-    counts = {}
+    counts, cpu_time = {}, {}
     sizes = (10, 100, 1000)
     for dry_run in (True, False):
         kind = "dry_run" if dry_run else "write"
@@ -200,8 +200,18 @@ def in_process(key, boxes):
         for rows in sizes:
             body = extensions_csv(500_000, rows, boxes)
             with counted() as statements:
+                wall, cpu = time.perf_counter(), time.process_time()
                 post(body, dry_run)
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             counts[kind][rows] = len(statements)
+        # This process's CPU time beside the wall time of the largest file: the Python
+        # a row costs, whatever else the machine (and PostgreSQL) is busy with.
+        cpu_time[kind] = {
+            "rows_per_s_in_process": round(rows / wall),
+            "wall_ms_per_row": round(wall * 1000 / rows, 2),
+            "python_cpu_ms_per_row": round(cpu * 1000 / rows, 2),
+            "python_cpu_share": round(cpu / wall, 3),
+        }
     queries = {}
     for kind, by_size in counts.items():
         # Constant per row: the queries grow by the same amount per row from 10 to 100
@@ -214,6 +224,7 @@ def in_process(key, boxes):
             "per_row_10_to_100": round(small, 2),
             "per_file": round(by_size[100] - 100 * large, 1),
             "constant_per_row": abs(small - large) < 0.01,
+            **cpu_time[kind],
         }
     queries["one_row_writes"] = one_row_queries(client, boxes)
 
