@@ -181,7 +181,8 @@ def record(instance, action, before=None, *, tenant=None):
     `before` is the snapshot taken before an update or delete. Call inside the write's
     transaction, after the write (so that `after` is what was stored).
     """
-    if not settings.PBX_CHANGE_LOG:
+    buffer = _deferred.get()
+    if not settings.PBX_CHANGE_LOG or (buffer is not None and buffer.discarded):
         return
     after = None if action == DELETE else snapshot(instance)
     changed = (
@@ -194,8 +195,52 @@ def record(instance, action, before=None, *, tenant=None):
     row = _row(
         instance, action, before, after, changed, _tenant_ref(instance, tenant, action), timezone.now()
     )
+    if buffer is not None:
+        buffer.append(row)
+        return
     _insert(row)
     _tell_listeners([row])
+
+
+_deferred = ContextVar("pbx_change_log_deferred", default=None)
+
+
+class DeferredLog:
+    """The rows recorded inside `deferred()`, written when it ends."""
+
+    def __init__(self):
+        self.rows, self.discarded = [], False
+
+    def append(self, row):
+        if not self.discarded:
+            self.rows.append(row)
+
+    def discard(self):
+        """Write nothing (a dry run, or a transaction about to be rolled back), and stop
+        keeping rows."""
+        self.rows, self.discarded = [], True
+
+
+@contextlib.contextmanager
+def deferred():
+    """Keep the rows that record() writes until the block ends, then write them all in
+    one executemany and tell the listeners once (the webhooks' outbox reads its webhooks
+    once, not once per object). For a bulk import in one transaction: per object, the log
+    and the webhooks cost two round trips. Use it inside the transaction, around writes
+    that commit or roll back together: a row is not undone when only a savepoint of its
+    object rolls back. An exception, or `discard()`, writes nothing."""
+    buffer = DeferredLog()
+    token = _deferred.set(buffer)
+    try:
+        yield buffer
+    except BaseException:
+        buffer.discard()
+        raise
+    finally:
+        _deferred.reset(token)
+    if buffer.rows:
+        _insert_many(buffer.rows)
+        _tell_listeners(buffer.rows)
 
 
 def record_many(instances, action, *, tenant=None):
@@ -211,6 +256,11 @@ def record_many(instances, action, *, tenant=None):
         before = snapshot(instance) if action == DELETE else None
         changed = sorted(set(after or before or {}) - IGNORED_FIELDS)
         rows.append(_row(instance, action, before, after, changed, tenant_ref, now))
+    _insert_many(rows)
+    _tell_listeners(rows)
+
+
+def _insert_many(rows):
     connection = connections[router.db_for_write(ChangeLog)]
     sql, fields = _insert_plan(connection.alias, connection.vendor)
     with connection.cursor() as cursor:
@@ -218,7 +268,6 @@ def record_many(instances, action, *, tenant=None):
             sql,
             [[field.get_db_prep_save(row[field.attname], connection) for field in fields] for row in rows],
         )
-    _tell_listeners(rows)
 
 
 def _row(instance, action, before, after, changed, tenant_ref, time):

@@ -116,16 +116,17 @@ class DialplanNumberHolder(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    super().save(*args, **kwargs)
-            except IntegrityError:
-                # The model's own unique (tenant, number) may trip before the registry
-                # does; either way the caller hears which object holds the number.
-                self._raise_if_number_held()
-                raise
-            self._claim_number()
+        # One savepoint for the row and its registry entry: whichever unique constraint
+        # trips (the model's own (tenant, number) or the registry's), both are undone and
+        # the caller hears which object holds the number. A bulk import saves thousands
+        # of holders in one transaction, and each savepoint is a round trip.
+        try:
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+                self._claim_number()
+        except IntegrityError:
+            self._raise_if_number_held()
+            raise
 
     def clean(self):
         super().clean()
@@ -138,23 +139,22 @@ class DialplanNumberHolder(models.Model):
         return f"{self._meta.verbose_name} {self.number}"
 
     def _claim_number(self):
-        kind = self._meta.label_lower
-        try:
-            with transaction.atomic():
-                updated = DialplanNumber.objects.filter(holder_type=kind, holder_id=self.pk).update(
-                    tenant_id=self.tenant_id, number=self.number, holder_label=self.dialplan_label()
+        """Write the holder's registry row, created or brought up to date in one statement
+        (a clash with another holder's number raises IntegrityError: save() reports it)."""
+        DialplanNumber.objects.bulk_create(
+            [
+                DialplanNumber(
+                    tenant_id=self.tenant_id,
+                    number=self.number,
+                    holder_type=self._meta.label_lower,
+                    holder_id=self.pk,
+                    holder_label=self.dialplan_label(),
                 )
-                if not updated:
-                    DialplanNumber.objects.create(
-                        tenant_id=self.tenant_id,
-                        number=self.number,
-                        holder_type=kind,
-                        holder_id=self.pk,
-                        holder_label=self.dialplan_label(),
-                    )
-        except IntegrityError:
-            self._raise_if_number_held()
-            raise
+            ],
+            update_conflicts=True,
+            unique_fields=["holder_type", "holder_id"],
+            update_fields=["tenant", "number", "holder_label"],
+        )
 
     def _raise_if_number_held(self):
         holder = DialplanNumber.holder_of(self.tenant_id, self.number, exclude=self)

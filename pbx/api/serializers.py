@@ -423,10 +423,10 @@ class PbxModelSerializer(serializers.ModelSerializer):
         instance = super().save(**kwargs)
         if sent is not None:
             cleaned, replace_all = sent
-            written = destinations.write(instance, cleaned, replace_all=replace_all)
+            written = destinations.write(instance, cleaned, replace_all=replace_all, created=creating)
             _relations(instance)["destinations"] = written
         if tag_names is not None and (tag_names or not creating):
-            _relations(instance)["tags"] = tags.assign(instance, tag_names)
+            _relations(instance)["tags"] = tags.assign(instance, tag_names, created=creating)
         return instance
 
     def update(self, instance, validated_data):

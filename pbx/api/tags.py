@@ -61,18 +61,21 @@ def names_of(instance):
 _MISSING = object()
 
 
-def assign(instance, names):
+def assign(instance, names, *, created=False):
     """Make `names` the object's tags (creating missing tags in its tenant); returns them
-    sorted. Call inside the write's transaction."""
+    sorted. Call inside the write's transaction. `created`: the object was inserted in
+    this transaction and carries no tags yet, so none are taken off first (a query less
+    per imported row)."""
     tenant_id = getattr(instance, "tenant_id", None)
     kind = object_type(type(instance))
     tags = {tag.name: tag for tag in Tag.objects.filter(tenant_id=tenant_id, name__in=names)}
     for name in names:
         if name not in tags:
             tags[name] = Tag.objects.create(tenant_id=tenant_id, name=name)
-    TaggedObject.objects.filter(object_type=kind, object_id=instance.pk).exclude(
-        tag_id__in=[tag.pk for tag in tags.values()]
-    ).delete()
+    if not created:
+        TaggedObject.objects.filter(object_type=kind, object_id=instance.pk).exclude(
+            tag_id__in=[tag.pk for tag in tags.values()]
+        ).delete()
     TaggedObject.objects.bulk_create(
         [TaggedObject(tag=tag, object_type=kind, object_id=instance.pk) for tag in tags.values()],
         ignore_conflicts=True,
