@@ -106,6 +106,10 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.M
             names |= self.filter_query_parameters()  # the list's filters choose the rows
         elif self.action == "import_rows":
             names |= set(self.import_query_fields)
+        if self.action in ("export_rows", "import_rows"):
+            # What the resource's own views all take (a CDR's ?nojson=, a tenant's users)
+            # reaches its serializer here too: the action's own list replaced the class's.
+            names |= set(type(self).query_parameters)
         elif method in ("GET", "HEAD") and self.action in ("retrieve", "by_number"):
             names.add("fields")
         if method == "DELETE" and destinations.is_target(self.queryset.model):
