@@ -44,8 +44,10 @@ ALIASES = {
     "voicemail_messages": (VoicemailMessageViewSet, "voicemail-messages"),
 }
 
-for path, (viewset, _ours) in ALIASES.items():
-    router.register(path, viewset, basename=f"djangopbx-{path.replace('_', '-')}")
+for path, (viewset, ours) in ALIASES.items():
+    router.register_alias(
+        path, viewset, basename=f"djangopbx-{path.replace('_', '-')}", of=ours.split("/")[0]
+    )
 
 
 class DirectoryCacheViewSet(ExtensionViewSet):

@@ -5,6 +5,7 @@ the `action` (compat.fusionpbx.actions), answered in FusionPBX's shapes; errors 
 import json
 
 from django.db import transaction
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions as drf
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
@@ -39,6 +40,7 @@ class Context:
         return kernel.call(self.request, self.request.auth.whole_key, method, url_name, **kwargs)
 
 
+@extend_schema(exclude=True)  # FusionPBX's endpoint, outside pbx's API: docs/migrating.md describes it
 class RestView(APIView):
     """`POST /app/rest_api/rest.php`: one FusionPBX rest_api action per request."""
 

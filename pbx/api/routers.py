@@ -39,6 +39,7 @@ class PbxRouter(DefaultRouter):
 
     def __init__(self):
         super().__init__()
+        self.alias_prefixes = {}  # another system's path -> pbx's own resource path
         list_route = self.routes[0]
         assert isinstance(list_route, Route) and list_route.mapping == {
             "get": "list",
@@ -47,6 +48,12 @@ class PbxRouter(DefaultRouter):
         self.routes[0] = list_route._replace(
             mapping={**list_route.mapping, "patch": "bulk_update", "delete": "bulk_destroy"}
         )
+
+    def register_alias(self, prefix, viewset, basename, *, of):
+        """Register `viewset` again under another system's path `prefix` (DjangoPBX's
+        `xmlcdrs`): the same resource, documented under pbx's own resource `of` (`cdrs`)."""
+        self.alias_prefixes[prefix] = of
+        self.register(prefix, viewset, basename=basename)
 
     def get_routes(self, viewset):
         # An alias that is one action of a resource at a path of its own (DjangoPBX's

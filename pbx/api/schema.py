@@ -23,6 +23,7 @@ from drf_spectacular.extensions import (
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
@@ -30,6 +31,7 @@ from pbx import destinations
 from pbx.api.destinations import DestinationsField, ReferencedByField
 from pbx.api.global_objects import GlobalObjectsMixin
 from pbx.api.serializers import PbxModelSerializer
+from pbx.api.uuids import has_uuid
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -102,6 +104,14 @@ class PbxAutoSchema(AutoSchema):
             return "_".join(self._tokenize_path()) + "_" + self._action()
         return super().get_operation_id()
 
+    def _path_id_description(self):
+        # Objects with a stable UUID are addressed by it too (pbx.api.uuids); the schema
+        # keeps the id's integer type, the one pbx's own clients send.
+        queryset = getattr(self.view, "queryset", None)
+        if queryset is not None and has_uuid(queryset.model):
+            return "The object's id, or its UUID (as FusionPBX and DjangoPBX scripts send it)."
+        return "The object's id."
+
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
         if "{id}" in self.path or "{pk}" in self.path:
@@ -111,7 +121,7 @@ class PbxAutoSchema(AutoSchema):
                     "id",
                     {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_ID},
                     OpenApiParameter.PATH,
-                    description="The object's id.",
+                    description=self._path_id_description(),
                 )
             )
         params += self._kernel_query_parameters()
@@ -120,10 +130,16 @@ class PbxAutoSchema(AutoSchema):
                 OpenApiParameter(
                     "tenant",
                     str,
-                    description="Tenant code or id: narrows a global key's reach, "
+                    description="Tenant code, id or UUID: narrows a global key's reach, "
                     "or names the tenant of a new object.",
                 )
             )
+            params += [
+                OpenApiParameter(
+                    name, OpenApiTypes.UUID, description=f"{system}'s name for `tenant` (its UUID)."
+                )
+                for name, system in (("domain_id", "DjangoPBX"), ("domain_uuid", "FusionPBX"))
+            ]
         if self.method == "GET" and self._kernel_takes("fields"):
             params.append(
                 OpenApiParameter(
@@ -243,7 +259,11 @@ def resource_tag(path):
     if path == API_MOUNT:
         return ROOT_TAG
     if path.startswith(API_MOUNT):
-        return path[len(API_MOUNT) :].split("/")[0]
+        from pbx.api.routers import router  # here: the router's views import this module
+
+        resource = path[len(API_MOUNT) :].split("/")[0]
+        # Another system's path for a resource (DjangoPBX's xmlcdrs) is shown with it.
+        return router.alias_prefixes.get(resource, resource)
     return path.strip("/").split("/")[-1]  # outside the router: /api-auth/login/ -> login
 
 

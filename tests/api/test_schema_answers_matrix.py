@@ -149,7 +149,7 @@ def list_parameters(viewset):
 
 
 def call(client, route, method, obj):
-    query = QUERIES[route.name](obj) if route.name in QUERIES else ACTION_QUERIES.get(route.name)
+    query = QUERIES[route.key](obj) if route.key in QUERIES else ACTION_QUERIES.get(route.key)
     url = route.url_for(obj, query) if route.is_object else route.url(query)
     if method == "GET":
         return client.get(url)
@@ -157,7 +157,7 @@ def call(client, route, method, obj):
         if route.action("POST") == "create":
             body = payload(route, "ACME")
         else:
-            body = BODIES.get(route.name, ACTION_BODIES.get(route.name, {}))
+            body = BODIES.get(route.key, ACTION_BODIES.get(route.key, {}))
         return client.post(url, body, format="json")
     if method == "DELETE" and not route.is_object:  # bulk
         return client.generic("DELETE", url, json.dumps([{"id": obj.pk}]), content_type="application/json")
