@@ -50,6 +50,17 @@ def kernel_failed(answer, not_found=None):
     return ActionError(error.get("message", "The request was refused."), answer.status, **extra)
 
 
+def create(ctx, url_name, tenant, sent, taken_message):
+    """The kernel's answer to creating `sent` in `tenant`: the object's JSON; a number
+    already held is FusionPBX's "... already exists"."""
+    answer = ctx.call("POST", url_name, query={"tenant": tenant.code}, body=sent)
+    if answer.ok:
+        return answer.data
+    if (answer.error or {}).get("code") == "number_in_use":
+        raise ActionError(taken_message, 409, code="number_in_use", holder=answer.error.get("holder"))
+    raise kernel_failed(answer)
+
+
 # --- the domain (pbx's tenant) ------------------------------------------------------
 
 
@@ -143,12 +154,7 @@ def extension_create(ctx, body):
         if body.get(name):
             # FusionPBX sets the same caller ID for internal and outbound calls.
             sent[name] = sent[f"outbound_{name}"] = body[name]
-    answer = ctx.call("POST", "extension-list", query={"tenant": tenant.code}, body=sent)
-    if not answer.ok:
-        if (answer.error or {}).get("code") == "number_in_use":
-            raise ActionError("extension already exists", 409, code="number_in_use")
-        raise kernel_failed(answer)
-    return extension_row(answer.data, tenant)
+    return extension_row(create(ctx, "extension-list", tenant, sent, "extension already exists"), tenant)
 
 
 def extension_uuid_of(body):
@@ -283,12 +289,7 @@ def ringgroup_create(ctx, body):
         "strategy": body["strategy"],
         "destinations": destinations,
     }
-    answer = ctx.call("POST", "huntlist-list", query={"tenant": tenant.code}, body=sent)
-    if not answer.ok:
-        if (answer.error or {}).get("code") == "number_in_use":
-            raise ActionError("ring group already exists", 409, code="number_in_use")
-        raise kernel_failed(answer)
-    return ring_group_row(answer.data, tenant)
+    return ring_group_row(create(ctx, "huntlist-list", tenant, sent, "ring group already exists"), tenant)
 
 
 # --- calls --------------------------------------------------------------------------

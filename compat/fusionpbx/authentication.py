@@ -3,12 +3,9 @@ its secret as the password. Here the id is a pbx API key's prefix and the secret
 rest of the key (`pbx_<prefix>_<secret>`), so a key made for pbx serves FusionPBX's
 scripts too; the key is checked by pbx's own key authentication."""
 
-import base64
-import binascii
-
 from rest_framework import authentication
 
-from apikeys.authentication import ApiKeyAuthentication
+from apikeys.authentication import ApiKeyAuthentication, basic_credentials
 from apikeys.models import KEY_START, split_key
 from pbx.api.exceptions import InvalidApiKey
 
@@ -16,13 +13,10 @@ from pbx.api.exceptions import InvalidApiKey
 def key_from_basic(request):
     """The whole pbx key that a FusionPBX Basic credential spells, or None without one.
     The password may also be the whole key."""
-    scheme, _, credential = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() != "basic":
+    credentials = basic_credentials(request)
+    if credentials is None:
         return None
-    try:
-        user, _, password = base64.b64decode(credential.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        raise InvalidApiKey() from None
+    user, password = credentials
     key = password if password.startswith(KEY_START) else f"{KEY_START}{user}_{password}"
     if split_key(key) != user:
         raise InvalidApiKey()
