@@ -46,7 +46,7 @@ ALIASES = {
 
 for path, (viewset, ours) in ALIASES.items():
     router.register_alias(
-        path, viewset, basename=f"djangopbx-{path.replace('_', '-')}", of=ours.split("/")[0]
+        path, viewset, basename=f"djangopbx-{path.replace('_', '-')}", of=ours, system="DjangoPBX"
     )
 
 

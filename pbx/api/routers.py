@@ -39,7 +39,7 @@ class PbxRouter(DefaultRouter):
 
     def __init__(self):
         super().__init__()
-        self.alias_prefixes = {}  # another system's path -> pbx's own resource path
+        self.aliases = {}  # another system's path -> (pbx's resource path, the system)
         list_route = self.routes[0]
         assert isinstance(list_route, Route) and list_route.mapping == {
             "get": "list",
@@ -49,10 +49,11 @@ class PbxRouter(DefaultRouter):
             mapping={**list_route.mapping, "patch": "bulk_update", "delete": "bulk_destroy"}
         )
 
-    def register_alias(self, prefix, viewset, basename, *, of):
-        """Register `viewset` again under another system's path `prefix` (DjangoPBX's
-        `xmlcdrs`): the same resource, documented under pbx's own resource `of` (`cdrs`)."""
-        self.alias_prefixes[prefix] = of
+    def register_alias(self, prefix, viewset, basename, *, of, system):
+        """Register `viewset` again under another `system`'s path `prefix` (DjangoPBX's
+        `xmlcdrs`) for pbx's resource `of` (`cdrs`): the same resource, whose schema tag
+        is grouped with the system's other paths."""
+        self.aliases[prefix] = (of, system)
         self.register(prefix, viewset, basename=basename)
 
     def get_routes(self, viewset):

@@ -259,11 +259,7 @@ def resource_tag(path):
     if path == API_MOUNT:
         return ROOT_TAG
     if path.startswith(API_MOUNT):
-        from pbx.api.routers import router  # here: the router's views import this module
-
-        resource = path[len(API_MOUNT) :].split("/")[0]
-        # Another system's path for a resource (DjangoPBX's xmlcdrs) is shown with it.
-        return router.alias_prefixes.get(resource, resource)
+        return path[len(API_MOUNT) :].split("/")[0]
     return path.strip("/").split("/")[-1]  # outside the router: /api-auth/login/ -> login
 
 
@@ -280,19 +276,33 @@ def add_tags(result, generator, request, public):
     used = {
         tag for item in result.get("paths", {}).values() for op in item.values() for tag in op.get("tags", [])
     }
+    from pbx.api.routers import router  # here: the router's views import this module
+
     order = [config.name for config in apps.get_app_configs()]
-    groups = {}
+    groups, aliases = {}, {}
     for tag in sorted(used):
         view = views.get(tag)
+        if tag in router.aliases:
+            # Another system's path for a resource: grouped by that system, named for ours.
+            resource, system = router.aliases[tag]
+            aliases.setdefault(f"{system} paths", []).append(
+                {
+                    "name": tag,
+                    "description": f"{system}'s path for /api/{resource}/: "
+                    + _first_paragraph(view and view.__doc__),
+                }
+            )
+            continue
         config = apps.get_containing_app_config(view.__module__) if view else None
         groups.setdefault(config, []).append(
             {"name": tag, "description": _first_paragraph(view and view.__doc__)}
         )
     ordered = sorted(groups.items(), key=lambda item: order.index(item[0].name) if item[0] else len(order))
-    result["tags"] = [tag for _config, tags in ordered for tag in tags]
+    ordered = [(config.verbose_name if config else "Other", tags) for config, tags in ordered]
+    ordered += sorted(aliases.items())
+    result["tags"] = [tag for _group, tags in ordered for tag in tags]
     result["x-tagGroups"] = [
-        {"name": config.verbose_name if config else "Other", "tags": [tag["name"] for tag in tags]}
-        for config, tags in ordered
+        {"name": group, "tags": [tag["name"] for tag in tags]} for group, tags in ordered
     ]
     return result
 
