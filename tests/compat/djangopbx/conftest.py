@@ -34,10 +34,13 @@ def gateway(domain):
 
 @pytest.fixture
 def curl(live_server, tmp_path):
-    """curl(example, key) -> the answer to DjangoPBX's example, changed only in host and key."""
+    """curl(example, key, **more) -> the answer to DjangoPBX's example, changed only in
+    host and key (None: the example carries none) and the credentials in `more`."""
 
     def run(example, key, **more_replacements):
-        replacements = {HOST: live_server.url, "your-auth-token": key.key, **more_replacements}
+        replacements = {HOST: live_server.url, **more_replacements}
+        if key is not None:
+            replacements["your-auth-token"] = key.key
         return run_curl(example, replacements, tmp_path)
 
     run.folder = tmp_path

@@ -10,7 +10,7 @@ import pytest
 from extensions.models import Extension, Voicemail
 from routing.models import DID, OutboundRoute, Trunk
 from tests.compat.djangopbx.conftest import EXTENSION_UUID
-from tests.factories import CallRecordFactory, ExtensionFactory, ServerFactory
+from tests.factories import ApiKeyFactory, CallRecordFactory, ExtensionFactory, ServerFactory
 from tests.switch.control_servers import ami_server
 from tests.switch.kamailio_rows import kamailio_registers
 
@@ -23,22 +23,10 @@ def test_request_a_token(curl, acme_admin):
     example = """curl -X POST https://your-pbx-domain.com/api-auth/login/ \\
 -H "Content-Type: application/json" \\
 -d '{"username": "your-username", "password": "your-password"}'"""
-    answer = curl(
-        example,
-        acme_admin_key_placeholder(),
-        **{"your-username": "acme-admin", "your-password": "a-password-for-scripts"},
-    )
+    # The credentials here are a user's name and password: the example carries no key.
+    answer = curl(example, None, **{"your-username": "acme-admin", "your-password": "a-password-for-scripts"})
     assert answer.status == 201, answer.text  # a new token: 201, as `key` (dj-rest-auth's name)
     assert answer.json()["key"].startswith("pbx_")
-
-
-def acme_admin_key_placeholder():
-    """The login example carries no key: nothing to replace."""
-
-    class NoKey:
-        key = "your-auth-token"
-
-    return NoKey()
 
 
 def test_using_the_token(curl, acme_key, extension_1001):
@@ -229,8 +217,6 @@ def test_click_to_dial(curl, domain, acme_user):
         domain.save()
         ExtensionFactory(tenant=domain, number="100", user=acme_user)
         kamailio_registers("100", domain.sip_domain)
-        from tests.factories import ApiKeyFactory
-
         key = ApiKeyFactory(owner=acme_user, tenant=domain)
         example = """curl -X POST https://your-pbx-domain.com/api/clickdial/ \\
 -H "Authorization: Token your-auth-token" \\
