@@ -97,6 +97,19 @@ def find_api_key(prefix):
     return api_key
 
 
+def basic_credentials(request):
+    """(user name, password) of the request's HTTP Basic credentials; None without them
+    or when they cannot be decoded."""
+    scheme, _, credential = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        username, _, password = base64.b64decode(credential.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return username, password
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """`X-API-Key: K`, `Authorization: Bearer K`, `Authorization: Token K` or `?key=K`."""
 
@@ -137,13 +150,10 @@ class BasicApiKeyAuthentication(ApiKeyAuthentication):
     BasicAuthentication."""
 
     def authenticate(self, request):
-        scheme, _, credential = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            username, _, key = base64.b64decode(credential.strip(), validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None  # BasicAuthentication refuses it with its own message
+        credentials = basic_credentials(request)
+        if credentials is None:
+            return None  # BasicAuthentication refuses an undecodable one with its own message
+        username, key = credentials
         if split_key(key) is None:
             return None
         owner, api_key = self.check(request, key)

@@ -10,7 +10,6 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
-from django_filters import NumberFilter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -31,7 +30,7 @@ from cdrs.parsers import MasterCsvParser, SwitchFormParser, SwitchJSONParser
 from cdrs.timeline import timeline
 from pbx.api.concurrency import idempotent
 from pbx.api.exceptions import ApiError, InvalidJson, MissingTenant, PayloadTooLarge, PermissionDenied
-from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet, UtcDateTimeFilter
+from pbx.api.filters import NUMBER_LOOKUPS, TIME_LOOKUPS, PbxFilterSet, ReferenceFilter, UtcDateTimeFilter
 from pbx.api.parsers import JSONParser
 from pbx.api.renderers import csv_download
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
@@ -82,7 +81,7 @@ class CallRecordFilterSet(PbxFilterSet):
     start_stamp__gte = UtcDateTimeFilter(field_name="start", lookup_expr="gte", label="DjangoPBX: start__gte")
     start_stamp__lt = UtcDateTimeFilter(field_name="start", lookup_expr="lt", label="DjangoPBX: start__lt")
     start_stamp__lte = UtcDateTimeFilter(field_name="start", lookup_expr="lte", label="DjangoPBX: start__lte")
-    extension_id = NumberFilter(field_name="extension", label="DjangoPBX: extension")
+    extension_id = ReferenceFilter(field_name="extension", label="DjangoPBX: extension (id or UUID)")
 
     class Meta:
         model = CallRecord

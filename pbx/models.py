@@ -4,6 +4,8 @@ The kernel names apps' models only by string ("tenants.Tenant") so that it never
 imports an app; apps import the kernel.
 """
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.signals import post_delete
@@ -17,6 +19,18 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def stable_uuid_field():
+    """A UUID given at creation and never changed: FusionPBX and DjangoPBX name tenants,
+    extensions, trunks and routes by UUID, and their scripts keep those names. The API
+    takes it wherever it takes the object's id (docs/migrating.md)."""
+    return models.UUIDField(
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Stable UUID, accepted wherever the id is (FusionPBX and DjangoPBX scripts).",
+    )
 
 
 class TenantOwnedModel(TimestampedModel):

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from extensions.models import Extension, Voicemail
 from pbx.api.filters import STRING_LOOKUPS, TIMESTAMP_FIELDS, PbxFilterSet
+from pbx.api.references import ObjectIdField
 from pbx.api.scope import scope_of
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField
 from pbx.api.viewsets import PbxViewSet
@@ -15,12 +16,12 @@ class VoicemailSerializer(PbxModelSerializer):
 
     url = DetailUrlField(view_name="voicemail-detail")
     tenant = TenantField()
-    extension = serializers.IntegerField(
+    extension = ObjectIdField(
+        model=Extension,
         source="extension_id",
         required=False,
         allow_null=True,
-        min_value=1,
-        help_text="Id of the tenant's extension the box belongs to; its user owns the box.",
+        help_text="Id (or UUID) of the tenant's extension the box belongs to; its user owns the box.",
     )
     user = serializers.IntegerField(source="user_id", read_only=True, allow_null=True)
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from pbx.models import DialplanNumberHolder, TenantOwnedModel
+from pbx.models import DialplanNumberHolder, TenantOwnedModel, stable_uuid_field
 
 extension_number_validator = RegexValidator(r"^[0-9]{1,15}$", "Use 1 to 15 digits.")
 dial_string_validator = RegexValidator(
@@ -42,6 +42,8 @@ def generate_sip_password():
 
 class Extension(DialplanNumberHolder, TenantOwnedModel):
     """A phone or endpoint of a tenant, reached by its number (MiRTA PBX, FusionPBX, DjangoPBX)."""
+
+    uuid = stable_uuid_field()
 
     class Tech(models.TextChoices):
         SIP = "SIP"

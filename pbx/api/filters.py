@@ -6,6 +6,7 @@ scope (pbx.api.viewsets) and answers 404 for a tenant out of reach.
 """
 
 import datetime
+import uuid
 
 import django_filters
 import django_filters.rest_framework
@@ -16,7 +17,8 @@ from django_filters.widgets import QueryArrayWidget
 from rest_framework import filters
 
 from pbx.api import tags
-from pbx.api.exceptions import UnknownField
+from pbx.api.exceptions import ApiError, UnknownField
+from pbx.api.uuids import as_uuid, has_uuid
 
 STRING_LOOKUPS = ["exact", "iexact", "startswith", "istartswith", "contains", "icontains"]
 NUMBER_LOOKUPS = ["exact", "gt", "gte", "lt", "lte"]
@@ -73,6 +75,17 @@ class IdInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
 MAX_ID = 2**63 - 1  # the largest id a database column holds: past it, no row can match
 
 
+class IdOrUuidField(forms.IntegerField):
+    """An id, or the UUID of an object that has one (pbx.api.uuids)."""
+
+    def to_python(self, value):
+        return as_uuid(value) or super().to_python(value)
+
+    def run_validators(self, value):
+        if not isinstance(value, uuid.UUID):
+            super().run_validators(value)
+
+
 class ReferenceFilter(django_filters.NumberFilter):
     """`?extension=12`: rows pointing at the object with this id, for every foreign key.
 
@@ -81,14 +94,27 @@ class ReferenceFilter(django_filters.NumberFilter):
     where an unknown id answered 400 -- a way to probe which ids exist. This filter only
     compares ids: the list is already limited to the caller's reach, so another tenant's
     id and an id that does not exist both match nothing (200, empty list).
+
+    An object that has a stable UUID is named by it too (`?extension_id=550e8400-...`,
+    as DjangoPBX scripts do); the UUID is compared within the same list, so it reveals
+    no more than the id.
     """
 
-    field_class = forms.IntegerField
+    field_class = IdOrUuidField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+    def filter(self, queryset, value):
+        if isinstance(value, uuid.UUID):
+            relation = self.field_name.removesuffix("_id")
+            related = queryset.model._meta.get_field(relation).related_model
+            if not has_uuid(related):
+                return queryset.none()
+            return queryset.filter(**{f"{relation}__uuid": value})
+        return super().filter(queryset, value)
 
 
 class TagFilter(django_filters.Filter):
@@ -155,16 +181,66 @@ class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
                 names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
             else:
                 names.add(name)
-        return names
+        return names | set(filter_aliases(view, names))
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        aliases = filter_aliases(view, self.get_filterset_class(view, queryset).base_filters)
+        if any(name in aliases for name in kwargs["data"]):
+            kwargs["data"] = _renamed(kwargs["data"], aliases)
+        return kwargs
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
-            names = filterset_class.base_filters.keys()
+            names = [
+                *filterset_class.base_filters.keys(),
+                *filter_aliases(view, filterset_class.base_filters),
+            ]
             # Range widgets add suffixes (created_at_after), hence the prefix test.
             if not any(param.startswith(name) for param in request.query_params for name in names):
                 return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+def field_aliases(view):
+    """{alias: field} of the view's serializer (Meta.aliases, nested ones left out): the
+    names of other systems (DjangoPBX's `extension` for `number`) that its filters and
+    `ordering=` take as well as its body does."""
+    serializer_class = getattr(view, "serializer_class", None)
+    aliases = getattr(getattr(serializer_class, "Meta", None), "aliases", {})
+    return {alias: field for alias, field in aliases.items() if "." not in alias and "." not in field}
+
+
+def filter_aliases(view, filter_names):
+    """{alias filter name: filter name}: `extension__contains` for `number__contains` where
+    the serializer's `extension` means `number`. A name that is a filter of its own stays one."""
+    names = set(filter_names)
+    found = {}
+    for alias, field in field_aliases(view).items():
+        for name in names:
+            if name == field or name.startswith(field + "__"):
+                aliased = alias + name[len(field) :]
+                if aliased not in names:
+                    found[aliased] = name
+    return found
+
+
+def _renamed(params, aliases):
+    """The query with alias names turned into the filters' own; an alias sent with its
+    filter and another value is a 400, never one of them silently."""
+    data = params.copy()
+    for alias, name in aliases.items():
+        if alias not in data:
+            continue
+        values = data.pop(alias)
+        if name in data and data.getlist(name) != values:
+            raise ApiError(
+                f"{alias} and {name} are the same filter: send one of them.",
+                fields={alias: [f"Conflicts with {name}."]},
+            )
+        data.setlist(name, values)
+    return data
 
 
 class SearchFilter(filters.SearchFilter):
@@ -179,6 +255,13 @@ class SearchFilter(filters.SearchFilter):
     def filter_queryset(self, request, queryset, view):
         # Without search fields the route takes no `search` (pbx.api.strict): not even read.
         return super().filter_queryset(request, queryset, view) if self.query_parameters(view) else queryset
+
+
+def _aliased_term(term, aliases, valid):
+    name = term.lstrip("-")
+    if name in valid or name not in aliases:
+        return term
+    return term[: len(term) - len(name)] + aliases[name]
 
 
 class OrderingFilter(filters.OrderingFilter):
@@ -200,6 +283,9 @@ class OrderingFilter(filters.OrderingFilter):
 
     def remove_invalid_fields(self, queryset, fields, view, request):
         valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
+        # Other systems' names for a field order by it (DjangoPBX's `ordering=extension`).
+        aliases = {alias: field for alias, field in field_aliases(view).items() if field in valid}
+        fields = [_aliased_term(term, aliases, valid) for term in fields]
         unknown = sorted({term.lstrip("-") for term in fields} - valid)
         if unknown:
             raise UnknownField(

@@ -6,6 +6,9 @@ learned about other tenants."""
 from django.db.models import Q
 from rest_framework import serializers
 
+from pbx.api.scope import scope_of
+from pbx.api.uuids import id_of
+
 
 def check_ids(model, ids, tenant, field_name, *, allow_global=True, extra=None):
     """Raise a 400 on `field_name` unless every id names an object of `model` in `tenant`
@@ -40,8 +43,16 @@ def check_ids(model, ids, tenant, field_name, *, allow_global=True, extra=None):
 
 
 class ObjectIdField(serializers.IntegerField):
-    """An object's id (the serializer checks the object is within reach)."""
+    """An object's id (the serializer checks the object is within reach); with `model`,
+    also the UUID of that model's object, as FusionPBX and DjangoPBX scripts send it."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, model=None, **kwargs):
         kwargs.setdefault("min_value", 1)
+        self.model = model
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if self.model is not None:
+            request = self.context.get("request")
+            data = id_of(self.model, data, scope_of(request) if request is not None else None)
+        return super().to_internal_value(data)

@@ -23,6 +23,7 @@ from drf_spectacular.extensions import (
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
@@ -30,6 +31,7 @@ from pbx import destinations
 from pbx.api.destinations import DestinationsField, ReferencedByField
 from pbx.api.global_objects import GlobalObjectsMixin
 from pbx.api.serializers import PbxModelSerializer
+from pbx.api.uuids import has_uuid
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -102,6 +104,14 @@ class PbxAutoSchema(AutoSchema):
             return "_".join(self._tokenize_path()) + "_" + self._action()
         return super().get_operation_id()
 
+    def _path_id_description(self):
+        # Objects with a stable UUID are addressed by it too (pbx.api.uuids); the schema
+        # keeps the id's integer type, the one pbx's own clients send.
+        queryset = getattr(self.view, "queryset", None)
+        if queryset is not None and has_uuid(queryset.model):
+            return "The object's id, or its UUID (as FusionPBX and DjangoPBX scripts send it)."
+        return "The object's id."
+
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
         if "{id}" in self.path or "{pk}" in self.path:
@@ -111,7 +121,7 @@ class PbxAutoSchema(AutoSchema):
                     "id",
                     {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_ID},
                     OpenApiParameter.PATH,
-                    description="The object's id.",
+                    description=self._path_id_description(),
                 )
             )
         params += self._kernel_query_parameters()
@@ -120,10 +130,16 @@ class PbxAutoSchema(AutoSchema):
                 OpenApiParameter(
                     "tenant",
                     str,
-                    description="Tenant code or id: narrows a global key's reach, "
+                    description="Tenant code, id or UUID: narrows a global key's reach, "
                     "or names the tenant of a new object.",
                 )
             )
+            params += [
+                OpenApiParameter(
+                    name, OpenApiTypes.UUID, description=f"{system}'s name for `tenant` (its UUID)."
+                )
+                for name, system in (("domain_id", "DjangoPBX"), ("domain_uuid", "FusionPBX"))
+            ]
         if self.method == "GET" and self._kernel_takes("fields"):
             params.append(
                 OpenApiParameter(
@@ -267,19 +283,33 @@ def add_tags(result, generator, request, public):
     used = {
         tag for item in result.get("paths", {}).values() for op in item.values() for tag in op.get("tags", [])
     }
+    from pbx.api.routers import router  # here: the router's views import this module
+
     order = [config.name for config in apps.get_app_configs()]
-    groups = {}
+    groups, aliases = {}, {}
     for tag in sorted(used):
         view = views.get(tag)
+        if tag in router.aliases:
+            # Another system's path for a resource: grouped by that system, named for ours.
+            resource, system = router.aliases[tag]
+            aliases.setdefault(f"{system} paths", []).append(
+                {
+                    "name": tag,
+                    "description": f"{system}'s path for /api/{resource}/: "
+                    + _first_paragraph(view and view.__doc__),
+                }
+            )
+            continue
         config = apps.get_containing_app_config(view.__module__) if view else None
         groups.setdefault(config, []).append(
             {"name": tag, "description": _first_paragraph(view and view.__doc__)}
         )
     ordered = sorted(groups.items(), key=lambda item: order.index(item[0].name) if item[0] else len(order))
-    result["tags"] = [tag for _config, tags in ordered for tag in tags]
+    ordered = [(config.verbose_name if config else "Other", tags) for config, tags in ordered]
+    ordered += sorted(aliases.items())
+    result["tags"] = [tag for _group, tags in ordered for tag in tags]
     result["x-tagGroups"] = [
-        {"name": config.verbose_name if config else "Other", "tags": [tag["name"] for tag in tags]}
-        for config, tags in ordered
+        {"name": group, "tags": [tag["name"] for tag in tags]} for group, tags in ordered
     ]
     return result
 

@@ -11,6 +11,7 @@ from functools import cached_property
 
 from apikeys import roles
 from pbx.api.exceptions import TenantNotFound
+from pbx.api.uuids import as_uuid
 from tenants.models import Membership, Tenant
 
 
@@ -63,7 +64,7 @@ class Scope:
         return self.tenant_ids is None or tenant_id in self.tenant_ids
 
     def tenant(self, value):
-        """The Tenant that `value` (code, id or name) names, if within reach; else 404.
+        """The Tenant that `value` (code, id, UUID or name) names, if within reach; else 404.
 
         Out-of-reach and missing tenants answer the same, so codes cannot be probed.
         """
@@ -71,7 +72,11 @@ class Scope:
         if value in self._tenant_cache:
             return self._tenant_cache[value]
         key_tenant = self.key.tenant if self.key_tenant_id is not None else None
-        if key_tenant is not None and value.upper() in (key_tenant.code, str(key_tenant.pk)):
+        if key_tenant is not None and value.upper() in (
+            key_tenant.code,
+            str(key_tenant.pk),
+            str(key_tenant.uuid).upper(),
+        ):
             tenant = key_tenant  # no query: the key's tenant came with the key
         else:
             tenant = _find_tenant(value)
@@ -86,6 +91,9 @@ def _find_tenant(value):
         return None
     if value.isdigit() and len(value) < 19:
         return Tenant.objects.filter(pk=int(value)).first()
+    if (uuid := as_uuid(value)) is not None:
+        # FusionPBX's domain_uuid, DjangoPBX's domain_id.
+        return Tenant.objects.filter(uuid=uuid).first()
     tenant = Tenant.objects.filter(code=value.upper()).first()
     if tenant is None:
         # MiRTA PBX allows the tenant's name too; only an unambiguous one counts.

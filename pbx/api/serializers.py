@@ -34,6 +34,7 @@ from pbx.api.destinations import DestinationsField, ReferencedByField
 from pbx.api.exceptions import Conflict, InvalidDestination, NumberInUse
 from pbx.api.scope import scope_of
 from pbx.api.strict import OTHER_SYSTEMS_TENANT_FIELDS, refuse_unknown_fields
+from pbx.api.uuids import has_uuid
 from pbx.models import DialplanNumber
 
 _MISSING = object()
@@ -143,6 +144,13 @@ class TenantField(serializers.Field):
         return scope_of(self.context["request"]).tenant(value)
 
 
+def _after_id(fields, name, field):
+    """`fields` with `name` inserted after `id` (first when there is no id)."""
+    items = list(fields.items())
+    at = next((i + 1 for i, (key, _) in enumerate(items) if key == "id"), 0)
+    return dict([*items[:at], (name, field), *items[at:]])
+
+
 def _relations(instance):
     """Values kept in rows of their own (destinations, tags) that the change log's
     snapshots should show: the serializer records what it read before and wrote after."""
@@ -154,6 +162,9 @@ class PbxModelSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
+        if has_uuid(self.Meta.model) and "uuid" not in fields:
+            # Right after the id, which it can stand in for (pbx.api.uuids).
+            fields = _after_id(fields, "uuid", serializers.UUIDField(read_only=True))
         if getattr(self.Meta, "change_logged", True):
             fields["history"] = HistoryField()
         if getattr(self.Meta, "taggable", True):
@@ -245,9 +256,7 @@ class PbxModelSerializer(serializers.ModelSerializer):
         if self._is_root and isinstance(data, Mapping):
             # After a subclass has translated other systems' payloads (it calls this last).
             if any(name in data for name in OTHER_SYSTEMS_TENANT_FIELDS):
-                data = data.copy()  # a form's QueryDict stays one, with its lists
-                for name in OTHER_SYSTEMS_TENANT_FIELDS:
-                    data.pop(name, None)
+                data = self._tenant_from_domain(data)
             refuse_unknown_fields(data, self.accepted_fields() | {"id"})
         aliases = getattr(self.Meta, "aliases", None)
         if aliases and isinstance(data, Mapping):
@@ -256,6 +265,33 @@ class PbxModelSerializer(serializers.ModelSerializer):
         if owner is not None and owner.shorthands and isinstance(data, Mapping):
             data = self._expand_shorthands(data, owner.shorthands)
         return super().to_internal_value(data)
+
+    def _tenant_from_domain(self, data):
+        """FusionPBX's `domain_uuid` and DjangoPBX's `domain_id` name the tenant (their
+        domain) by its UUID: on a tenant-owned object they are its `tenant`; elsewhere the
+        tenant they name must still be within the caller's reach, and is otherwise unused."""
+        data = data.copy()  # a form's QueryDict stays one, with its lists
+        named = {name: data.pop(name) for name in OTHER_SYSTEMS_TENANT_FIELDS if name in data}
+        request = self.context.get("request")
+        scope = scope_of(request) if request is not None else None
+        tenants = {}
+        for name, value in named.items():
+            if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
+                raise serializers.ValidationError({name: ["Give the domain's UUID."]})
+            if scope is not None:
+                tenants[name] = scope.tenant(value)
+        if "tenant" in self.fields and tenants:
+            codes = {tenant.code for tenant in tenants.values()}
+            sent = data.get("tenant")
+            if len(codes) > 1 or (
+                sent not in (None, "")
+                and str(sent).upper() not in codes | {str(t.pk) for t in tenants.values()}
+            ):
+                raise serializers.ValidationError(
+                    {next(iter(named)): ["Names another tenant than `tenant`: send one of them."]}
+                )
+            data["tenant"] = next(iter(codes))
+        return data
 
     @staticmethod
     def _expand_shorthands(data, shorthands):

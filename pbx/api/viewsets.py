@@ -37,12 +37,16 @@ from pbx.api.renderers import CSVRenderer, JsonErrorsMixin, stream_csv
 from pbx.api.scope import scope_of
 from pbx.api.serializers import apply_aliases
 from pbx.api.spreadsheets import SpreadsheetMixin
-from pbx.api.strict import StrictQueryMixin
+from pbx.api.strict import OTHER_SYSTEMS_TENANT_FIELDS, StrictQueryMixin
+from pbx.api.uuids import UUID_REGEX, as_uuid, has_uuid
 from pbx.models import NumberInUseError
 from tenants.models import Tenant
 
 MAX_BULK_ITEMS = 1000
 ID_REGEX = r"[0-9]{1,18}"  # ids past 18 digits cannot exist; they 404 instead of overflowing
+# Objects with a stable UUID (pbx.models.stable_uuid_field) are also addressed by it, as
+# FusionPBX and DjangoPBX scripts do: `/api/extensions/550e8400-e29b-41d4-a716-446655440000/`.
+ID_OR_UUID_REGEX = ID_REGEX + "|" + UUID_REGEX
 
 
 def record_api_actor(request):
@@ -82,9 +86,36 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.M
     query_parameters = ()
     list_query = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        queryset = cls.__dict__.get("queryset")
+        if queryset is not None and "lookup_value_regex" not in cls.__dict__ and has_uuid(queryset.model):
+            cls.lookup_value_regex = ID_OR_UUID_REGEX
+
     @cached_property
     def scope(self):
         return scope_of(self.request)
+
+    def get_object(self):
+        # A UUID in the path names the object as its id does (same reach, same 404).
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        uuid = as_uuid(value) if value is not None else None
+        if uuid is not None and has_uuid(self.queryset.model):
+            queryset = self.filter_queryset(self.get_queryset())
+            instance = queryset.filter(uuid=uuid).first()
+            if instance is None:
+                raise NotFound(f"No {self.queryset.model._meta.verbose_name} {uuid}.")
+            self.check_object_permissions(self.request, instance)
+            return instance
+        return super().get_object()
+
+    def tenant_param(self):
+        """`?tenant=` (code, id, UUID or name), or FusionPBX's and DjangoPBX's name for it."""
+        params = self.request.query_params
+        for name in ("tenant", *sorted(OTHER_SYSTEMS_TENANT_FIELDS)):
+            if params.get(name):
+                return params[name]
+        return None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -98,7 +129,7 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.M
         delete that destinations may block, and what the view or action declares."""
         names = set(super().accepted_query_parameters())
         if self.tenant_field is not None:
-            names.add("tenant")
+            names |= {"tenant", *OTHER_SYSTEMS_TENANT_FIELDS}
         method = self.request.method
         if self.action == "list" or self.list_query:
             names |= self.list_query_parameters()
@@ -155,7 +186,7 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.M
                 Tenant.objects.filter(pk=OuterRef(f"{self.tenant_field}_id")).values("code")[:1]
             )
         )
-        narrowed = self.request.query_params.get("tenant")
+        narrowed = self.tenant_param()
         if narrowed:
             return queryset.filter(**{f"{self.tenant_field}_id": self.scope.tenant(narrowed).pk})
         reach = self.reach_filter()
@@ -198,7 +229,7 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.M
     def tenant_for_create(self, body_tenant):
         """The tenant a new object goes to: the body's `tenant`, else `?tenant=`, else the
         key's tenant, else the caller's only tenant; otherwise 400 missing_tenant."""
-        param = self.request.query_params.get("tenant")
+        param = self.tenant_param()
         narrowed = self.scope.tenant(param) if param else None
         if body_tenant is not None and narrowed is not None and body_tenant.pk != narrowed.pk:
             raise ApiError(fields={"tenant": ["Differs from ?tenant=: send one tenant."]})

@@ -15,6 +15,7 @@ from pbx.api.global_objects import GlobalObjectsMixin, GlobalTenantField
 from pbx.api.permissions import PlatformAdminOnly
 from pbx.api.references import check_ids
 from pbx.api.serializers import DetailUrlField, PbxModelSerializer, TenantField, _relations
+from pbx.api.uuids import id_of
 from pbx.api.viewsets import PbxViewSet
 from routing import dialing
 from routing.api.numbers import number_param
@@ -166,7 +167,12 @@ class OutboundRouteSerializer(WithChildRowsSerializer, PbxModelSerializer):
                 prefix = str(data.pop("prefix"))
                 data.setdefault("patterns", [{"match": f"{prefix}.", "strip": len(prefix)}])
             if "gateway_id" in data:
-                data.setdefault("trunks", [data.pop("gateway_id")])
+                # DjangoPBX names the gateway by its UUID; the id works too.
+                try:
+                    gateway = id_of(Trunk, data.pop("gateway_id"))
+                except serializers.ValidationError as error:
+                    raise serializers.ValidationError({"gateway_id": error.detail}) from None
+                data.setdefault("trunks", [gateway])
         return super().to_internal_value(data)
 
     def validate(self, attrs):

@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 
 from extensions.models import Extension, extension_number_validator
-from pbx.models import DialplanNumberHolder, TenantOwnedModel
+from pbx.models import DialplanNumberHolder, TenantOwnedModel, stable_uuid_field
 
 external_number_validator = RegexValidator(
     r"^\+?[0-9*#]{1,32}$", "Use up to 32 digits, * or #, optionally starting with +."
@@ -52,6 +52,7 @@ class HuntList(DialplanNumberHolder, TenantOwnedModel):
         ROLLOVER = "rollover", "Next idle member, in order"
         ENTERPRISE = "enterprise", "All at once, each in its own call"
 
+    uuid = stable_uuid_field()  # FusionPBX's ring_group_uuid
     number = models.CharField(max_length=15, validators=[extension_number_validator])
     name = models.CharField(max_length=100, blank=True)
     strategy = models.CharField(max_length=12, choices=Strategy.choices, default=Strategy.SIMULTANEOUS)

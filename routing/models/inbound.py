@@ -6,7 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from pbx.models import TenantOwnedModel
+from pbx.models import TenantOwnedModel, stable_uuid_field
 
 E164 = re.compile(r"^\+[1-9][0-9]{5,14}$")
 
@@ -55,6 +55,7 @@ class DID(TenantOwnedModel):
     else; `DID-SMS` and `DID-FAXSUCCESS` for messages and received faxes. With a
     schedule, calls outside it take the schedule's `NOTCONDITION` destinations."""
 
+    uuid = stable_uuid_field()  # FusionPBX's destination_uuid, DjangoPBX's inbound route id
     number = models.CharField(max_length=16, unique=True, validators=[e164_validator], help_text="E.164.")
     description = models.CharField(max_length=255, blank=True)
     schedule = models.ForeignKey(

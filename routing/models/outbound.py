@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from pbx.models import GlobalOrTenantModel, TimestampedModel, unique_in_tenant_and_globally
+from pbx.models import GlobalOrTenantModel, TimestampedModel, stable_uuid_field, unique_in_tenant_and_globally
 
 host_validator = RegexValidator(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$"
@@ -23,6 +23,7 @@ class Trunk(TimestampedModel):
     """A SIP trunk or gateway to a carrier: a platform object, which the platform
     administrator assigns to the tenants that may send calls over it."""
 
+    uuid = stable_uuid_field()  # DjangoPBX's gateway id
     SECRET_FIELDS = ("password",)
 
     class Transport(models.TextChoices):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from pbx.models import TimestampedModel
+from pbx.models import TimestampedModel, stable_uuid_field
 
 tenant_code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9_-]{0,31}$",
@@ -130,6 +130,8 @@ class Server(TimestampedModel):
 
 class Tenant(TimestampedModel):
     """One customer's phone system: every tenant-owned object points here."""
+
+    uuid = stable_uuid_field()  # FusionPBX's domain_uuid, DjangoPBX's domain_id
 
     class PaymentType(models.TextChoices):
         PRE_PAID = "Pre Paid"

@@ -111,6 +111,13 @@ class Route:
         return any("json" in parser.media_type for parser in parsers)
 
     @property
+    def key(self):
+        """The name of this route under the resource's own path: an alias of a resource at
+        another path (DjangoPBX's /api/xmlcdrs/ for /api/cdrs/) is called with the same
+        sample bodies and queries, which are listed by that name."""
+        return ALIAS_KEYS.get(self.name, self.name)
+
+    @property
     def is_list(self):
         return self.action("GET") == "list"
 
@@ -198,7 +205,23 @@ def _routes():
     return found
 
 
+def _alias_keys():
+    """{route name under an alias: the same route's name under the viewset's first path}."""
+    first = {}
+    for _prefix, viewset, basename in router.registry:
+        first.setdefault(viewset, basename)
+    keys = {}
+    for pattern in router.urls:
+        viewset = getattr(pattern.callback, "cls", None)
+        for _prefix, registered, basename in router.registry:
+            own = first.get(registered)
+            if registered is viewset and own != basename and (pattern.name or "").startswith(basename + "-"):
+                keys[pattern.name] = own + pattern.name[len(basename) :]
+    return keys
+
+
 ROUTES = _routes()
+ALIAS_KEYS = _alias_keys()
 RESOURCES = {route.viewset for route in ROUTES if route.is_resource}
 ACTION_SETS = {route.view_class for route in ROUTES if route.is_action_set}
 

@@ -39,11 +39,11 @@ def make(route, *, tenant=None, user=None, count=1):
     resource is tenant-owned, with every reference to a user pointing at `user`. For an
     action set's route, what ACTION_OBJECTS makes (None for most: they address no object)."""
     if not route.is_resource:
-        listed = ACTION_ROWS.get(route.name)
+        listed = ACTION_ROWS.get(route.key)
         if listed is not None and tenant is not None:
             rows = [listed(tenant) for _ in range(count)]
             return rows if count != 1 else rows[0]
-        made = ACTION_OBJECTS.get(route.name)
+        made = ACTION_OBJECTS.get(route.key)
         return made(tenant) if made is not None and tenant is not None else None
     kwargs = {}
     if route.tenant_field and tenant is not None:
@@ -80,6 +80,8 @@ ACTION_BODIES = {
     # Click-to-dial from ACME's registered extension 100 (made by ACTION_OBJECTS).
     "call-list": {"tenant": "ACME", "from": "100", "to": "101"},
     "clickdial-list": {"tenant": "ACME", "from": "100", "dest": "101"},
+    # DjangoPBX's flush of directory caches takes no body.
+    "djangopbx-flush-cache-list": {},
 }
 
 
@@ -139,8 +141,8 @@ ACTION_QUERIES = {
 def payload(route, tenant_code=None):
     """A valid body for creating or changing one object of the route's resource: the
     writable plain fields of an object built (not saved) by its factory, plus `tenant`."""
-    if route.name in ACTION_BODIES:
-        return dict(ACTION_BODIES[route.name])
+    if route.key in ACTION_BODIES:
+        return dict(ACTION_BODIES[route.key])
     model = route.model
     relations = {f.name: None for f in model._meta.concrete_fields if f.is_relation}
     built = factory_for(model).build(**relations)
@@ -299,7 +301,7 @@ def target(route, acme, acme_admin):
 
 def read_url(route):
     """The URL of a read of the route that asks a whole question (ACTION_QUERIES)."""
-    return route.url(ACTION_QUERIES.get(route.name))
+    return route.url(ACTION_QUERIES.get(route.key))
 
 
 # --- the whole database -----------------------------------------------------------------

@@ -14,6 +14,10 @@ def test_every_registered_viewset_has_its_routes():
     assert registered == RESOURCES | ACTION_SETS
     for _prefix, viewset, basename in router.registry:
         names = {r.name for r in ROUTES if r.view_class is viewset}
+        if getattr(viewset, "alias_of_action", None):
+            # One action of a resource at a path of its own (pbx.api.routers): that route only.
+            assert names == {f"{basename}-list"}, basename
+            continue
         if viewset in RESOURCES:
             assert {f"{basename}-list", f"{basename}-detail"} <= names
         else:

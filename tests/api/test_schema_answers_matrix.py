@@ -147,7 +147,7 @@ def list_parameters(viewset):
 
 
 def call(client, route, method, obj):
-    query = QUERIES[route.name](obj) if route.name in QUERIES else ACTION_QUERIES.get(route.name)
+    query = QUERIES[route.key](obj) if route.key in QUERIES else ACTION_QUERIES.get(route.key)
     url = route.url_for(obj, query) if route.is_object else route.url(query)
     if method == "GET":
         return client.get(url)
@@ -155,7 +155,7 @@ def call(client, route, method, obj):
         if route.action("POST") == "create":
             body = payload(route, "ACME")
         else:
-            body = BODIES.get(route.name, ACTION_BODIES.get(route.name, {}))
+            body = BODIES.get(route.key, ACTION_BODIES.get(route.key, {}))
         body, content_type = body_for(route, method, json.dumps(body))
         return client.generic("POST", url, body, content_type=content_type)
     if method == "DELETE" and not route.is_object:  # bulk

@@ -200,7 +200,7 @@ def test_the_list_is_csv_with_format_csv(api, acme_key, acme):
     response = api(acme_key).get(f"{URL}?format=csv")
     assert response["Content-Type"].startswith("text/csv")
     lines = b"".join(response.streaming_content).decode().splitlines()
-    assert lines[0].startswith("id,url,tenant,number,name,tech,")
+    assert lines[0].startswith("id,uuid,url,tenant,number,name,tech,")
     assert '"Reception, front desk"' in lines[1]
     assert "password" not in lines[0]
 

@@ -14,7 +14,9 @@ def team(acme):
 # --- hunt lists ---------------------------------------------------------------------------
 
 
-def test_the_fusionpbx_ring_group_example_maps_onto_a_hunt_list(api, acme_key, team):
+def test_the_fusionpbx_ring_group_example_maps_onto_a_hunt_list(api, acme_key, acme, team):
+    acme.uuid = "3a644e67-de8f-4798-b07e-6f22c33a656e"  # the domain its example names
+    acme.save()
     body = {
         "domain_uuid": "3a644e67-de8f-4798-b07e-6f22c33a656e",
         "name": "Sales",

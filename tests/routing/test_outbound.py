@@ -54,7 +54,9 @@ def test_a_registering_trunk_needs_credentials(api, admin_key):
     assert "register" in response.json()["error"]["fields"]
 
 
-def test_the_djangopbx_gateway_example_creates_a_trunk(api, admin_key):
+def test_the_djangopbx_gateway_example_creates_a_trunk(api, admin_key, acme):
+    acme.uuid = "660e8400-e29b-41d4-a716-446655440000"  # the domain its example names
+    acme.save()
     body = {
         "domain_id": "660e8400-e29b-41d4-a716-446655440000",
         "gateway": "provider-trunk",
@@ -393,3 +395,10 @@ def test_match_takes_a_number_written_with_spaces_and_dashes(api, acme_key, acme
     extension = ExtensionFactory(tenant=acme, routing_profile_id=profile["profile"]["id"])
     answer = match(api, acme_key, number="02 1234-5678", extension=extension.pk)
     assert (answer["number"], answer["route"]["name"]) == ("0212345678", "National")
+
+
+def test_a_djangopbx_domain_id_out_of_reach_is_404_not_ignored(api, acme_key, globex):
+    body = {"domain_id": str(globex.uuid), "name": "International Calls", "prefix": "011"}
+    response = api(acme_key).post("/api/outbound-routes/", body, format="json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "tenant_not_found"
