@@ -6,7 +6,7 @@ budget is reported, never fatal).
 - the dry run, then the write, over HTTP to one gunicorn worker: rows/s of each, and the
   worker's peak memory over its idle size (the kernel's high-water mark, `VmHWM`, reset
   before each run, beside `VmRSS` sampled every 0.1 s);
-- queries per row, counted in-process for 100 and for 1,000 rows (dry run and write):
+- queries per row, counted in-process for 10, 100 and 1,000 rows (dry run and write):
   the same per row whatever the file's size, or a query hides in a loop;
 - a profile of the write of 2,000 rows in-process (cProfile): the functions that take
   the time, with their share.
@@ -177,8 +177,8 @@ def measured_run(base, key, body, dry_run, pid):
 
 
 def in_process(key, boxes):
-    """Queries per row for 100 and 1,000 rows (dry run and write), and the profile of a
-    2,000-row write; every write rolled back."""
+    """Queries per row for files of 10, 100 and 1,000 rows (dry run and write), the CPU
+    time of a row, and the profile of a 2,000-row write; every write rolled back."""
     from django.test import Client
 
     client = Client(HTTP_X_API_KEY=key)

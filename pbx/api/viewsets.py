@@ -332,11 +332,15 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.M
         with transaction.atomic():
             self.delete_object(instance)
 
-    def save_object(self, serializer, index=None):
-        """Save one validated object and log the change; every write of the kernel passes here."""
+    def save_object(self, serializer, index=None, *, savepoint=True):
+        """Save one validated object and log the change; every write of the kernel passes here.
+
+        `savepoint=False`: the caller holds a savepoint of its own around this save and
+        ends it when the save fails (a CSV import's row), so this one would be a second
+        pair of round trips for nothing."""
         before = changelog.snapshot(serializer.instance) if serializer.instance is not None else None
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=savepoint):
                 saved = serializer.save()
                 changelog.record(saved, changelog.UPDATE if before else changelog.CREATE, before)
                 return saved

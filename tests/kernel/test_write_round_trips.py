@@ -3,9 +3,14 @@ transaction, and every statement is a round trip (docs/benchmarks.md, CSV import
 
 import pytest
 from django.db import connection, transaction
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from apikeys import roles
+from extensions.api.views import ExtensionViewSet
 from extensions.models import Extension
+from pbx.api.scope import Scope
+from pbx.api.spreadsheets import resource_view
 from pbx.models import DialplanNumber
 from tests.factories import ExtensionFactory, VoicemailFactory
 
@@ -55,3 +60,16 @@ def test_changing_the_slots_and_tags_of_an_object_replaces_them(api, acme_key, a
     assert [d["destination"] for d in response.json()["destinations"]["EXT-BUSY"]] == [
         f"VOICEMAIL-{second.pk}"
     ]
+
+
+def test_save_object_takes_no_savepoint_of_its_own_when_the_caller_holds_one(acme):
+    request = RequestFactory().post("/api/extensions/import/")
+    request.user = None
+    view = resource_view(ExtensionViewSet, request, scope=Scope(user=None, role=roles.ADMIN))
+    serializer = view.get_serializer(data={"number": "100", "tenant": "ACME"})
+    assert serializer.is_valid(), serializer.errors
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        saved = view.save_object(serializer, savepoint=False)
+    # The extension's own, with its dial-plan entry; none for save_object.
+    assert len(statements(captured, "SAVEPOINT")) == 1
+    assert Extension.objects.get(pk=saved.pk).number == "100"
