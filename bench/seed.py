@@ -4,6 +4,7 @@ M extensions each, written with COPY (100,000 extensions take seconds, not minut
 import os
 import subprocess
 import sys
+import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -43,9 +44,9 @@ def seed(url, tenants, extensions_per_tenant):
         copy_rows(
             conn,
             "tenants_tenant",
-            ["code", "name", "sip_domain", "enabled", "created_at", "updated_at"],
+            ["code", "name", "sip_domain", "enabled", "payment_type", "uuid", "created_at", "updated_at"],
             (
-                (f"T{i:04d}", f"Tenant {i}", f"t{i:04d}.bench.test", True, "now()", "now()")
+                (f"T{i:04d}", f"Tenant {i}", f"t{i:04d}.bench.test", True, "", uuid.uuid4(), "now()", "now()")
                 for i in range(1, tenants + 1)
             ),
         )
@@ -81,6 +82,7 @@ def seed(url, tenants, extensions_per_tenant):
             "description",
             "created_at",
             "updated_at",
+            "uuid",
         ]
 
         def extensions():
@@ -117,6 +119,7 @@ def seed(url, tenants, extensions_per_tenant):
                         "",
                         "now()",
                         "now()",
+                        uuid.uuid4(),
                     )
 
         copy_rows(conn, "extensions_extension", columns, extensions())

@@ -15,6 +15,8 @@ def did_number(tenant_index, n):
 def seed_switch(url, tenants, extensions_per_tenant, dids_per_tenant):
     """Returns nothing; prints progress. Extension numbers are 1000.., passwords
     `bench-secret-<number>` (bench/seed.py)."""
+    import uuid
+
     import psycopg
 
     seed.seed(url, tenants, extensions_per_tenant)
@@ -36,7 +38,16 @@ def seed_switch(url, tenants, extensions_per_tenant, dids_per_tenant):
         seed.copy_rows(
             conn,
             "routing_did",
-            ["tenant_id", "number", "description", "schedule_id", "enabled", "created_at", "updated_at"],
+            [
+                "tenant_id",
+                "number",
+                "description",
+                "schedule_id",
+                "enabled",
+                "created_at",
+                "updated_at",
+                "uuid",
+            ],
             (
                 (
                     tenant_id,
@@ -46,6 +57,7 @@ def seed_switch(url, tenants, extensions_per_tenant, dids_per_tenant):
                     True,
                     "now()",
                     "now()",
+                    uuid.uuid4(),
                 )
                 for index, tenant_id in enumerate(tenant_ids, start=1)
                 for n in range(dids_per_tenant)
@@ -62,9 +74,9 @@ def seed_switch(url, tenants, extensions_per_tenant, dids_per_tenant):
         seed.log("seeding one carrier trunk on 127.0.0.1, assigned to every tenant")
         trunk_id = conn.execute(
             "INSERT INTO routing_trunk (name, description, host, port, transport, username, password, "
-            "register, from_user, from_domain, codecs, max_channels, enabled, created_at, updated_at) "
+            "register, from_user, from_domain, codecs, max_channels, enabled, created_at, updated_at, uuid) "
             "VALUES ('bench-carrier', '', '127.0.0.1', 5090, 'udp', '', '', false, '', '', '[]', 0, true, "
-            "now(), now()) RETURNING id"
+            "now(), now(), gen_random_uuid()) RETURNING id"
         ).fetchone()[0]
         conn.execute(
             "INSERT INTO routing_trunk_tenants (trunk_id, tenant_id) SELECT %s, id FROM tenants_tenant",

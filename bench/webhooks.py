@@ -207,8 +207,8 @@ def main():
         time.sleep(0.5)
         with psycopg.connect(DATABASE_URL) as conn:
             tenant_id = conn.execute(
-                "INSERT INTO tenants_tenant (code, name, sip_domain, enabled, created_at, updated_at) "
-                "VALUES ('BENCH', 'Bench', 'bench.pbx.test', true, now(), now()) RETURNING id"
+                "INSERT INTO tenants_tenant (code, name, sip_domain, enabled, payment_type, uuid, created_at, updated_at) "
+                "VALUES ('BENCH', 'Bench', 'bench.pbx.test', true, '', gen_random_uuid(), now(), now()) RETURNING id"
             ).fetchone()[0]
             webhook_id = conn.execute(
                 "INSERT INTO webhooks_webhook (tenant_id, url, events, secret, enabled, description, "
