@@ -306,6 +306,29 @@ def profile_summary(profiler, seconds):
     }  # fmt: skip
 
 
+def floor_rows_per_s():
+    """The floor, measured in the same run: the file's count of extensions written straight
+    by the ORM's bulk_create (no validation, dial plan, destinations, tags or log), in a
+    transaction rolled back. What the import's rows/s is compared with."""
+    from django.db import transaction
+
+    from extensions.models import Extension
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(code="T0001")
+    rows = [
+        Extension(tenant=tenant, number=str(500_000 + n), sip_username=str(500_000 + n), name=f"Floor {n}",
+                  password=f"floor-secret-{n:06d}")
+        for n in range(ROWS)
+    ]  # fmt: skip
+    with transaction.atomic():
+        started = time.perf_counter()
+        Extension.objects.bulk_create(rows, batch_size=1000)
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return round(ROWS / elapsed)
+
+
 def main():
     refuse_unless_bench_database(DATABASE_URL)
     env = {
@@ -344,6 +367,13 @@ def main():
     seed.log("queries per row, in-process")
     queries, profile = in_process(key, boxes)
     results["queries"] = queries
+    seed.log("floor: the same number of extensions by bulk_create")
+    floor = floor_rows_per_s()
+    results["floor"] = {
+        "bulk_create_rows_per_s": floor,
+        "write_over_floor": round(write["rows_per_s"] / floor, 4),
+        "dry_run_over_floor": round(dry["rows_per_s"] / floor, 4),
+    }
     memory = max(dry["high_water_over_idle_mb"], write["high_water_over_idle_mb"])
     results["budgets"] = {
         "write_rows_per_s": {"measured": write["rows_per_s"], "budget": ">= 2000",
