@@ -18,6 +18,7 @@ The API's `?format=csv`, `manage.py export_cdrs` and the admin's export action a
 write through `csv_chunks`, so the three give the same bytes.
 """
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import CharField, F, Func, TextField, Value
 from django.db.models.functions import Cast, Concat
@@ -88,7 +89,11 @@ def _serialized_chunks(queryset, columns, serializer, url_head, url_tail):
 
 def _copy_chunks(queryset, columns, url_head, url_tail):
     cells = {f"csv_{n}": _cell(column, url_head, url_tail) for n, column in enumerate(columns)}
-    sql, params = queryset.annotate(**cells).values_list(*cells).query.sql_with_params()
+    try:
+        sql, params = queryset.annotate(**cells).values_list(*cells).query.sql_with_params()
+    except EmptyResultSet:  # the filters can match nothing (an id list of no valid id)
+        yield (",".join(columns) + LINE_END).encode()
+        return
     # COPY takes no bound parameters: the values are quoted by psycopg itself.
     statement = f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)"
     yield (",".join(columns) + LINE_END).encode()

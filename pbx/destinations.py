@@ -257,7 +257,7 @@ def parse_item(item, owner, slot):
     Returns (code, id or None, macro or None); raises ValueError with the reason."""
     if isinstance(item, bool):
         raise ValueError("a destination is a TYPE-ID string or an object with type and id")
-    if isinstance(item, int) or (isinstance(item, str) and item.isdigit()):
+    if isinstance(item, int) or (isinstance(item, str) and item.isascii() and item.isdigit()):
         code = owner.bare_ids.get(slot)
         if code is None:
             raise ValueError(f"{item!r} has no type: write it as TYPE-ID, e.g. EXT-{item}")
@@ -269,7 +269,7 @@ def parse_item(item, owner, slot):
         if target_id is not None and (isinstance(target_id, bool) or not isinstance(target_id, int | str)):
             raise ValueError("id must be an integer")
         if isinstance(target_id, str):
-            if not target_id.isdigit():
+            if not (target_id.isascii() and target_id.isdigit()):
                 raise ValueError("id must be an integer")
             target_id = int(target_id)
         code = code.upper()

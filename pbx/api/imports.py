@@ -340,7 +340,7 @@ class CsvImport:
                 lookup[field.source] = value.pk if hasattr(value, "pk") else value
         elif self.id_column is not None and self.id_column < len(cells) and cells[self.id_column].strip():
             text = cells[self.id_column].strip()
-            if not text.isdigit() or len(text) > 18:
+            if not (text.isascii() and text.isdigit()) or len(text) > 18:
                 raise _Refused([("id", "invalid", "An id is a whole number.")])
             lookup = {"pk": int(text)}
         else:

@@ -89,7 +89,7 @@ class Scope:
 def _find_tenant(value):
     if not value or len(value) > 200:
         return None
-    if value.isdigit() and len(value) < 19:
+    if value.isascii() and value.isdigit() and len(value) < 19:  # "³" is a digit int() refuses
         return Tenant.objects.filter(pk=int(value)).first()
     if (uuid := as_uuid(value)) is not None:
         # FusionPBX's domain_uuid, DjangoPBX's domain_id.

@@ -32,7 +32,7 @@ def parse_age(text):
     """`365d`, `12h`, `30m` or `2w` as a timedelta; CommandError for anything else."""
     text = (text or "").strip().lower()
     number, unit = text[:-1], text[-1:]
-    if unit not in AGE_UNITS or not number.isdigit() or int(number) < 1:
+    if unit not in AGE_UNITS or not (number.isascii() and number.isdigit()) or int(number) < 1:
         raise CommandError(f"Give an age such as 365d, 12h, 30m or 2w, not {text!r}.")
     return timedelta(**{AGE_UNITS[unit]: int(number)})
 

@@ -259,7 +259,7 @@ def weekdays_of(value):
         named = {"weekdays": WEEKDAYS[:5], "weekend": WEEKDAYS[5:], "daily": WEEKDAYS, "all": WEEKDAYS}
         if text in named:
             days += named[text]
-        elif text.isdigit() and 1 <= int(text) <= 7:
+        elif text.isascii() and text.isdigit() and 1 <= int(text) <= 7:
             days.append(WEEKDAYS[int(text) - 1])
         elif "-" in text and all(end.strip() in DAY_NAMES for end in text.split("-", 1)):
             first, last = (WEEKDAYS.index(DAY_NAMES[end.strip()]) for end in text.split("-", 1))

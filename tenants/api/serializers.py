@@ -237,7 +237,12 @@ class PrivilegeListField(serializers.ListField):
                 privilege = privilege.get("ug_id", privilege.get("id", privilege.get("name")))
             if isinstance(privilege, int) and not isinstance(privilege, bool) and privilege in PRIVILEGES:
                 names.append(PRIVILEGES[privilege])
-            elif isinstance(privilege, str) and privilege.isdigit() and int(privilege) in PRIVILEGES:
+            elif (
+                isinstance(privilege, str)
+                and privilege.isascii()
+                and privilege.isdigit()
+                and int(privilege) in PRIVILEGES
+            ):
                 names.append(PRIVILEGES[int(privilege)])
             elif isinstance(privilege, str) and privilege in PRIVILEGE_IDS:
                 names.append(privilege)

@@ -23,7 +23,7 @@ DEMO_EXTENSIONS = [
 
 def port(text):
     """A TCP port number, 1 to 65535."""
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"give a port number from 1 to 65535, not {text!r}")
     return int(text)
 
