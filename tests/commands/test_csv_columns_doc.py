@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from pbx.api.sheet_docs import BEGIN, END, updated_page
 from pbx.management.spreadsheets import importable_resources
@@ -15,6 +16,9 @@ from pbx.management.spreadsheets import importable_resources
 PAGE = Path(settings.BASE_DIR) / "docs" / "csv.md"
 
 
+# The columns' ranges come from the database's integer sizes (DRF asks the connection):
+# the page gives PostgreSQL's, which production runs; SQLite's integers are all 64-bit.
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the page documents PostgreSQL's ranges")
 def test_the_page_holds_the_columns_the_serializers_give(db):
     text = PAGE.read_text(encoding="utf-8")
     assert updated_page(text) == text, "docs/csv.md is out of date: run manage.py csv_columns_doc"
