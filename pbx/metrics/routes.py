@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 from django.conf import settings
+from django.urls import Resolver404, resolve
 
 UNMATCHED = "(unmatched)"  # no URL pattern took the path (a 404 before any view)
 
@@ -44,8 +45,15 @@ def template(route):
 
 
 def route_of(request):
-    """The request's route label."""
+    """The request's route label. A request a middleware answered before Django resolved
+    its URL (a CORS preflight, a body too large) is resolved here, so that it counts
+    under its route too."""
     match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
     if match is not None:
         return template(match.route)
     static = "/" + settings.STATIC_URL.lstrip("/")

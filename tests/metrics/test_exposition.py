@@ -64,6 +64,14 @@ def test_routes_are_url_patterns_not_the_paths_asked_for(scrape, api, acme_key, 
     assert not [route for route in routes if re.search(rf"/{first.pk}/|/{second.pk}/|/201/|ACME", route)]
 
 
+def test_a_request_answered_before_its_url_is_resolved_counts_under_its_route(scrape):
+    before = scrape()
+    assert Client().options("/api/extensions/").status_code == 204  # the CORS preflight
+    after = scrape()
+    preflight = {"route": "/api/extensions/", "method": "OPTIONS", "status": "204"}
+    assert delta(before, after, "pbx_http_requests_total", **preflight) == 1
+
+
 def test_paths_that_match_no_pattern_share_one_route():
     before = Scrape(scrape_text())
     Client().get("/no-such-page-1/")
