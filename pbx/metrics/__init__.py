@@ -4,9 +4,12 @@ export is declared here, once, so its name, labels and meaning are in one place.
 Built on prometheus-client, the Prometheus project's own library: it writes the text
 format, keeps per-process values in files for gunicorn's workers (multiprocess mode,
 when PROMETHEUS_MULTIPROC_DIR is set) and serves a worker's metrics on a port of its
-own. django-prometheus was not taken: it labels requests by view name only, counts
-database queries without the replica aliases' split per request, and would add a
-second middleware pair and database backend wrappers for what one middleware does here.
+own. django-prometheus was not taken: its request counts are split over separate
+series (by view, by status, by method) rather than one per route, method and status;
+its query counts need its own database backends in place of Django's (one more layer to
+keep in step with psycopg, the replica aliases and pgbouncer), where Django's
+execute_wrapper counts with the stock backends; and webhooks, call records and cron
+would still need prometheus-client.
 
 Labels are bounded and name no tenant: a request is labelled by its URL pattern
 (`/api/extensions/{pk}/`), never by the path it was asked with, and a cron run by its
