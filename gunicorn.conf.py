@@ -18,9 +18,35 @@ Request limits (docs/scaling.md gives the matching nginx settings):
 - `limit_request_fields`: at most 100 headers; more answers 431 too.
 """
 
+import os
+
 worker_class = "pbx.workers.ThreadWorker"
 threads = 4
 
 limit_request_line = 8190
 limit_request_field_size = 16380
 limit_request_fields = 100
+
+
+# Prometheus metrics (docs/metrics.md). With PROMETHEUS_MULTIPROC_DIR set, each worker
+# writes its metrics into a file of that directory and /metrics sums them all: counters
+# and histograms keep a dead worker's counts; gauges of the live workers only.
+
+
+def on_starting(server):
+    """Start with an empty metrics directory: files of a previous run's workers would add
+    their counts to this run's (prometheus-client's multiprocess mode asks for it)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    """A worker has gone (restarted, killed, max_requests): drop its live gauges' file."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

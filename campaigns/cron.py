@@ -12,13 +12,14 @@ than never.
 """
 
 import datetime
+import time
 import zoneinfo
 
 from croniter import CroniterBadCronError, CroniterBadDateError, CroniterNotAlphaError, croniter
 from django.db import transaction
 from django.utils import timezone
 
-from pbx import changelog
+from pbx import changelog, metrics
 
 CRON_ERRORS = (CroniterBadCronError, CroniterBadDateError, CroniterNotAlphaError, ValueError, KeyError)
 
@@ -118,12 +119,17 @@ def execute(job):
     (ok, message)."""
     from campaigns.models import CronJob
 
+    clock = time.perf_counter()
     try:
         with transaction.atomic():
             message = TASKS[job.task](job)
         ok = True
     except TaskFailed as error:
         ok, message = False, str(error)
+    except Exception:
+        metrics.cron_run(job.task, "error", time.perf_counter() - clock)
+        raise
+    metrics.cron_run(job.task, "ok" if ok else "failed", time.perf_counter() - clock)
     job.last_run_at = timezone.now()
     job.last_result = CronJob.Result.OK if ok else CronJob.Result.ERROR
     job.last_message = message[:255]

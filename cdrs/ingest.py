@@ -21,6 +21,7 @@ from psycopg.types.json import Jsonb
 from cdrs.formats import SwitchRecord
 from cdrs.models import CallRecord
 from extensions.models import Extension
+from pbx import metrics
 from routing.models import DID, normalize_e164
 from tenants.models import Tenant
 
@@ -206,10 +207,11 @@ def _trunk_names(channels):
         yield name.rsplit("-", 1)[0].lower() if "/" in channel else name.lower()
 
 
-def store(calls):
+def store(calls, *, source="api"):
     """Insert the CallRows, skipping any (tenant, call_id) already stored or repeated in
     the batch, and tell `calls_stored`'s receivers the new rows' ids inside the same
-    transaction. Returns how many were stored."""
+    transaction. Returns how many were stored. `source` (api, switch or import) labels
+    the count in /metrics."""
     unique = {}
     for call in calls:
         unique.setdefault((call.tenant_id, call.call_id), call)
@@ -220,6 +222,7 @@ def store(calls):
         ids = _copy_in(rows) if connection.vendor == "postgresql" else _bulk_create(rows)
         if ids:
             calls_stored.send(sender=CallRecord, ids=ids)
+        metrics.cdrs_stored(source, len(ids), len(calls) - len(ids))
     return len(ids)
 
 

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pbx.metrics.middleware.MetricsMiddleware",  # first: it times and counts what the others answer
     "pbx.middleware.RequestIdMiddleware",
     "pbx.middleware.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -219,6 +220,13 @@ PBX_WEBHOOKS_BACKOFF_MAX_SECONDS = env_int("PBX_WEBHOOKS_BACKOFF_MAX_SECONDS", 6
 PBX_WEBHOOKS_LEASE_SECONDS = env_int("PBX_WEBHOOKS_LEASE_SECONDS", 60)
 # Dead deliveries in a row after which a webhook is disabled (0: never).
 PBX_WEBHOOKS_DISABLE_AFTER = env_int("PBX_WEBHOOKS_DISABLE_AFTER", 20)
+
+# Metrics (docs/metrics.md): /metrics answers the client addresses and networks listed
+# here (comma-separated), and when PBX_METRICS_TOKEN is set, only with
+# `Authorization: Bearer <token>` too. PROMETHEUS_MULTIPROC_DIR, for gunicorn only,
+# makes it the sum of every worker's.
+PBX_METRICS_ALLOW = env_list("PBX_METRICS_ALLOW", ["127.0.0.1", "::1"])
+PBX_METRICS_TOKEN = os.environ.get("PBX_METRICS_TOKEN", "")
 
 # The most seconds Kamailio may keep an answer of GET /api/switch/did/ (never past a
 # schedule's next change of state, which pbx computes): how long any change made through

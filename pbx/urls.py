@@ -1,4 +1,5 @@
-"""Top-level URLs: the start page, the API, its schema and docs, the admin and the health check."""
+"""Top-level URLs: the start page, the API, its schema and docs, the admin, the health check
+and the metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -15,6 +16,7 @@ import tenants.api.urls  # noqa: F401  (each app's api/urls.py registers with th
 import webhooks.api.urls  # noqa: F401
 from apikeys.api.views import LoginView
 from pbx.api.views import health, redoc_bundle
+from pbx.metrics.views import metrics_view
 from pbx.views import home
 
 admin.site.site_header = "pbx administration"
@@ -32,4 +34,5 @@ urlpatterns = [
     path("api/", include("pbx.api.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus (docs/metrics.md)
 ]

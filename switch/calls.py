@@ -61,7 +61,7 @@ def store_call(data):
     row = ingest.call_row(
         record, tenant, data["direction"], data["extension"], data["did"], data["trunk"], keep_raw=False
     )
-    stored = ingest.store([row])
+    stored = ingest.store([row], source="switch")
     pk = CallRecord.objects.filter(tenant=tenant, call_id=record.call_id).values_list("pk", flat=True).first()
     return bool(stored), pk
 

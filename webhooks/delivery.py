@@ -32,7 +32,7 @@ from django.db import connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from pbx import changelog
+from pbx import changelog, metrics
 from webhooks import addresses, events, outbox
 from webhooks.models import Attempt, Delivery, Webhook
 
@@ -231,8 +231,9 @@ def record(token, outcomes, *, using=None, count_towards_disable=True):
         for o in sent:
             if o.ok:
                 by_code.setdefault(o.status_code, []).append(o.delivery_id)
+        delivered = retried = dead_count = 0
         for code, ids in by_code.items():
-            mine.filter(pk__in=ids).update(
+            delivered += mine.filter(pk__in=ids).update(
                 status=Delivery.Status.DELIVERED,
                 delivered_at=now,
                 tries=F("tries") + 1,
@@ -258,8 +259,11 @@ def record(token, outcomes, *, using=None, count_towards_disable=True):
             )
             if dead:
                 dead_by_hook[o.webhook_id] = dead_by_hook.get(o.webhook_id, 0) + 1
+            dead_count, retried = dead_count + dead, retried + (not dead)
         if count_towards_disable:
             _count_in_a_row(sent, dead_by_hook, using)
+        durations = [o.response_ms / 1000 for o in sent if o.response_ms is not None]
+        metrics.webhook_outcomes(delivered, retried, dead_count, durations)
 
 
 def _count_in_a_row(sent, dead_by_hook, using):
@@ -360,6 +364,8 @@ def ping(webhook):
             last_error=outcome.error,
             claim="",
         )
+        durations = [outcome.response_ms / 1000] if outcome.response_ms is not None else []
+        metrics.webhook_outcomes(delivered=int(outcome.ok), dead=int(not outcome.ok), durations=durations)
     delivery.refresh_from_db()
     return delivery
 

@@ -1,4 +1,4 @@
-"""manage.py run_cronjobs [--loop SECONDS]"""
+"""manage.py run_cronjobs [--loop SECONDS] [--metrics-port N [--metrics-address ADDRESS]]"""
 
 import time
 
@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from campaigns import cron
 from pbx.management.base import PbxCommand
+from pbx.metrics import server as metrics_server
 
 
 class Command(PbxCommand):
@@ -20,15 +21,24 @@ class Command(PbxCommand):
         parser.add_argument(
             "--loop", type=int, metavar="SECONDS", help="keep running, looking for due jobs every SECONDS"
         )
+        metrics_server.add_arguments(parser)  # --metrics-port, --metrics-address
 
     def handle(self, *args, loop=None, **options):
         if loop is not None and loop < 1:
             raise CommandError("--loop takes a number of seconds of at least 1.")
-        while True:
-            failed = self.run_due()
-            if loop is None:
-                break
-            time.sleep(loop)
+        if options.get("metrics_port") is not None and loop is None:
+            raise CommandError(
+                "--metrics-port needs --loop: a single pass exits before anyone could scrape it."
+            )
+        server = metrics_server.serve(self, options)
+        try:
+            while True:
+                failed = self.run_due()
+                if loop is None:
+                    break
+                time.sleep(loop)
+        finally:
+            metrics_server.stop(server)
         if failed:
             raise CommandError(f"{failed} cron job(s) failed: see the lines above.")
 

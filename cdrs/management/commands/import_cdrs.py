@@ -94,7 +94,7 @@ class Command(PbxCommand):
         self.stderr.write(f"\r{label}: {seen} records read")
 
     def _store(self, batch):
-        stored = ingest.store(batch)
+        stored = ingest.store(batch, source="import")
         self.result.stored += stored
         self.result.skipped += len(batch) - stored
 

@@ -1,4 +1,4 @@
-"""manage.py run_webhooks [--once] [--concurrency N] [--batch N] [--poll SECONDS]"""
+"""manage.py run_webhooks [--once] [--concurrency N] [--batch N] [--poll SECONDS] [--metrics-port N]"""
 
 import concurrent.futures
 import signal
@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.db import close_old_connections, connection
 
 from pbx.management.base import PbxCommand
+from pbx.metrics import server as metrics_server
 from webhooks import delivery
 
 
@@ -28,6 +29,7 @@ class Command(PbxCommand):
         parser.add_argument(
             "--poll", type=float, default=1.0, metavar="SECONDS", help="pause when nothing is due (1)"
         )
+        metrics_server.add_arguments(parser)  # --metrics-port, --metrics-address
 
     def handle(self, *args, once=False, concurrency=4, batch=0, poll=1.0, **options):
         if concurrency < 1 or concurrency > 256:
@@ -35,6 +37,9 @@ class Command(PbxCommand):
         if poll <= 0:
             raise CommandError("--poll takes a positive number of seconds.")
         batch = batch if batch > 0 else 25 * concurrency
+        if options.get("metrics_port") is not None and once:
+            raise CommandError("--metrics-port needs a running worker: leave out --once.")
+        server = metrics_server.serve(self, options)
         stopping = threading.Event()
         previous = {}
         if threading.current_thread() is threading.main_thread():
@@ -63,5 +68,6 @@ class Command(PbxCommand):
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+            metrics_server.stop(server)
         why = "stopped" if stopping.is_set() else "nothing more is due"
         self.stdout.write(f"Sent {sent} deliveries, {ok} delivered, {sent - ok} failed; {why}.")
