@@ -205,9 +205,16 @@ def outbound_match_view(model_admin, request, object_id=None):
     )
     if route is not None and route.tenant_id is not None:
         extensions = extensions.filter(tenant_id=route.tenant_id)
-    form = OutboundMatchForm(request.GET or None, extensions=extensions)
+    # From an extension's page, `?extension=<id>` alone picks the extension: the form waits
+    # for the number.
+    asked = "number" in request.GET
+    form = OutboundMatchForm(
+        request.GET if asked else None,
+        initial=request.GET.dict() if not asked else None,
+        extensions=extensions,
+    )
     answer = None
-    if request.GET and form.is_valid():
+    if asked and form.is_valid():
         extension = form.cleaned_data["extension"]
         answer = dialing.match(
             form.cleaned_data["number"],
