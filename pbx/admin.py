@@ -595,7 +595,9 @@ class RoleLoginForm(AdminAuthenticationForm):
         AuthenticationForm.confirm_login_allowed(self, user)  # an inactive user is refused
         if roles.role_of(user) not in roles.STAFF_ROLES:
             raise ValidationError(
-                self.error_messages["invalid_login"], code="invalid_login", params={"username": "username"}
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
             )
 
 
