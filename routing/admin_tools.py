@@ -86,11 +86,13 @@ class DIDRouteForm(forms.Form):
 
 
 def admin_url(request, model, pk, site=admin.site):
-    """The object's change page, when the user may see it there; else None."""
+    """The object's change page, when the user may open it there (a global object on a
+    tenant administrator's way has none); else None. One query per link, on a chain of
+    a few steps."""
     model_admin = site._registry.get(model)
-    if model_admin is None or pk is None:
+    if model_admin is None or pk is None or not model_admin.has_view_permission(request):
         return None
-    if not model_admin.has_view_permission(request):
+    if not model_admin.get_queryset(request).filter(pk=pk).exists():
         return None
     try:
         return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[pk])

@@ -8,7 +8,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from routing.models import DID
-from tests.factories import DIDFactory, ExtensionFactory, OutboundRouteFactory, TrunkFactory
+from tests.factories import (
+    CustomDestinationFactory,
+    DIDFactory,
+    ExtensionFactory,
+    OutboundRouteFactory,
+    TrunkFactory,
+)
 
 # Friday 27 March 2026: 08:30 UTC is 09:30 in Rome (open), 18:30 UTC is 19:30 (closed).
 OPEN = "2026-03-27T08:30:00+00:00"
@@ -234,3 +240,20 @@ def test_the_extension_page_opens_the_outbound_tool_for_that_extension(client, a
     html = client.get(link).content.decode()
     assert f'<option value="{extension.pk}" selected>' in html
     assert "This field is required" not in html
+
+
+def test_a_global_destination_on_the_way_is_named_without_a_link_a_tenant_admin_cannot_open(
+    client, acme_admin, acme_key, line
+):
+    shared = CustomDestinationFactory(tenant=None, name="Platform operator")
+    response = APIClient().patch(
+        f"/api/dids/{line['did']}/",
+        {"destinations": {"DID": [f"CUSTOM-{shared.pk}"]}},
+        format="json",
+        HTTP_X_API_KEY=acme_key.key,
+    )
+    assert response.status_code == 200, response.json()
+    client.force_login(acme_admin)
+    html = client.get(f"/admin/routing/did/{line['did']}/route/", {"at": OPEN}).content.decode()
+    assert "Platform operator" in html
+    assert f"/admin/routing/customdestination/{shared.pk}/change/" not in html
