@@ -17,8 +17,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets
 from django.contrib.admin.checks import InlineModelAdminChecks
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 
@@ -579,3 +581,41 @@ class DestinationInline(TabularInline):
 
     def get_queryset(self, request):
         return Destination.objects.none()  # the formset reads its owner's rows itself
+
+
+# --- the site: who logs in, and the start page ----------------------------------------
+
+
+class RoleLoginForm(AdminAuthenticationForm):
+    """The admin's login: the API role opens the door (admin_api, minor_admin_api or a
+    superuser), with no separate staff switch; any other user is refused with the same
+    message as a wrong password."""
+
+    def confirm_login_allowed(self, user):
+        AuthenticationForm.confirm_login_allowed(self, user)  # an inactive user is refused
+        if roles.role_of(user) not in roles.STAFF_ROLES:
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
+def has_admin_access(request):
+    """Whether the request's user works in the admin: by its role, as in the API."""
+    return roles.role_of(request.user) in roles.STAFF_ROLES
+
+
+def dashboard_index(request, extra_context=None):
+    """`/admin/`: the dashboard of the tenants within the user's reach (pbx.admin_dashboard)
+    above Django's list of models."""
+    from pbx.admin_dashboard import Dashboard  # the apps it reads sit above the kernel
+
+    dashboard = Dashboard(request, tenant_ids_of(request.user))
+    return _stock_index(request, {**dashboard.context(), **(extra_context or {})})
+
+
+admin.site.login_form = RoleLoginForm
+admin.site.has_permission = has_admin_access
+_stock_index = admin.site.index
+admin.site.index = dashboard_index

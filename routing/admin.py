@@ -3,6 +3,7 @@ user's tenants, with inlines for patterns, trunks, routes, time ranges, members 
 destination slots (an IVR's options)."""
 
 from django.contrib import admin
+from django.urls import path
 
 from pbx.admin import DestinationInline, RoleAwareAdmin, TabularInline, TenantScopedAdmin, tenant_ids_of
 from routing.models import (
@@ -69,6 +70,26 @@ class OutboundRouteAdmin(TenantScopedAdmin):
     search_fields = ["name", "description"]
     inlines = [DialPatternInline, OutboundRouteTrunkInline]
 
+    def get_urls(self):
+        """The outbound route tool (routing.admin_tools): `match/`, and `<id>/match/` from a
+        route's page."""
+        from routing.admin_tools import outbound_match_view
+
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "match/",
+                view(lambda request: outbound_match_view(self, request)),
+                name="routing_outboundroute_match",
+            ),
+            path(
+                "<path:object_id>/match/",
+                view(lambda request, object_id: outbound_match_view(self, request, object_id)),
+                name="routing_outboundroute_match_from",
+            ),
+            *super().get_urls(),
+        ]
+
 
 class RoutingProfileRouteInline(TabularInline):
     model = RoutingProfileRoute
@@ -102,6 +123,20 @@ class DIDAdmin(TenantScopedAdmin):
     search_fields = ["number", "description"]
     raw_id_fields = ["schedule"]
     inlines = [DestinationInline]
+
+    def get_urls(self):
+        """The DID route tool (routing.admin_tools): `<id>/route/`."""
+        from routing.admin_tools import did_route_view
+
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/route/",
+                view(lambda request, object_id: did_route_view(self, request, object_id)),
+                name="routing_did_route",
+            ),
+            *super().get_urls(),
+        ]
 
 
 class ScheduleRangeInline(TabularInline):
