@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cdrs import partitions
@@ -233,3 +234,28 @@ def test_purge_of_one_tenant_deletes_its_rows_and_drops_no_partition(history, gl
     assert "Deleted 4 call records of tenant ACME" in out
     assert month_names() == before
     assert CallRecord.objects.filter(tenant=globex).count() == 3
+
+
+# --- the admin's row count ------------------------------------------------------------
+
+
+@on_postgresql
+def test_the_admins_unfiltered_list_adds_up_the_months_estimates_instead_of_counting(client, acme):
+    from django.contrib.auth import get_user_model
+
+    with connection.cursor() as cursor:
+        partitions.create_month(cursor, dt.datetime(2026, 3, 1, tzinfo=UTC))
+        cursor.execute(
+            "INSERT INTO cdrs_callrecord (created_at, updated_at, call_id, direction, caller_name, "
+            "caller_number, destination_number, start, duration, billsec, disposition, hangup_cause, "
+            "account_code, recording, tenant_id) SELECT now(), now(), 'c-' || n, 'inbound', '', '', '', "
+            "'2026-03-10'::timestamptz + n * interval '1 second', 0, 0, 'NO ANSWER', '', '', '', %s "
+            "FROM generate_series(1, 12000) n",
+            [acme.pk],
+        )
+        cursor.execute("ANALYZE cdrs_callrecord_y2026m03")
+    client.force_login(get_user_model().objects.create_superuser("root", "root@pbx.test", "x"))
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/admin/cdrs/callrecord/").content.decode()
+    assert "12000 call" in page.replace(",", "")
+    assert not [query for query in captured.captured_queries if "COUNT(*)" in query["sql"].upper()]
