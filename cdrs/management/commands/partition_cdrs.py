@@ -24,6 +24,8 @@ class Command(PbxCommand):
     def handle(self, *args, months_ahead, dry_run, **options):
         if months_ahead < 0 or months_ahead > 120:
             raise CommandError("--months-ahead must be between 0 and 120.")
+        if connection.vendor == "postgresql" and not partitions.is_partitioned():
+            raise CommandError("The call records' table is not partitioned yet: run manage.py migrate first.")
         if not partitions.is_partitioned():
             self.stdout.write(
                 "Call records are partitioned on PostgreSQL only; this database keeps one table: nothing to do."
