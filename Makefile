@@ -46,13 +46,14 @@ schemathesis: $(VENV)/.installed-dev
 schemathesis-deep: $(VENV)/.installed-dev
 	SCHEMATHESIS_PHASES=examples,coverage,fuzzing SCHEMATHESIS_EXAMPLES=25 bash scripts/schemathesis.sh
 
-## bench: seed PostgreSQL at scale and print JSON figures: extensions and change log (bench/run.py), CDRs (bench/cdrs.py), webhooks (bench/webhooks.py), Kamailio and the switch's lookups (bench/switch.py), CSV import (bench/imports.py)
+## bench: seed PostgreSQL at scale and print JSON figures: extensions and change log (bench/run.py), CDRs (bench/cdrs.py), webhooks (bench/webhooks.py), Kamailio and the switch's lookups (bench/switch.py), CSV import (bench/imports.py), CDRs partitioned by month at 20,000,000 (bench/partitions.py)
 bench: $(VENV)/.installed-dev
 	@$(PY) bench/run.py
 	@$(PY) bench/cdrs.py
 	@$(PY) bench/webhooks.py
 	@$(PY) bench/switch.py
 	@$(PY) bench/imports.py
+	@$(PY) bench/partitions.py
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -38,8 +38,14 @@ class EstimatedCountPaginator(Paginator):
         query = getattr(self.object_list, "query", None)
         if connection.vendor == "postgresql" and query is not None and not query.where:
             with connection.cursor() as cursor:
+                # The sum of the partitions' estimates: autovacuum analyzes each month,
+                # never the partitioned parent (whose own figure stays -1).
+                table = CallRecord._meta.db_table
                 cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [CallRecord._meta.db_table]
+                    "SELECT coalesce(sum(greatest(reltuples, 0)), 0)::bigint FROM pg_class "
+                    "WHERE relkind = 'r' AND (oid = to_regclass(%s) OR oid IN "
+                    "(SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass(%s)))",
+                    [table, table],
                 )
                 row = cursor.fetchone()
             if row and row[0] > 10_000:
