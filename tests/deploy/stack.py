@@ -187,40 +187,50 @@ class Connection(http.client.HTTPSConnection):
         self.sock = self.tls.wrap_socket(raw, server_hostname=HOST)
 
 
-def start(prefix, database_url, environment):
-    """Start gunicorn (pbx on `database_url`) and nginx in front; returns (Stack, stop)."""
-    ports = {"https": free_port(), "http": free_port(), "gunicorn": free_port()}
+def stop_all(processes):
+    for process in reversed(processes):
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def start_nginx(prefix, ports):
+    """nginx from the site file on `ports` (gunicorn's may have nothing behind it)."""
     certificate, key = self_signed_certificate(prefix)
     config = write_config(prefix, certificate, key, ports)
+    nginx = subprocess.Popen(
+        [str(NGINX), "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(config)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    wait_for_port(ports["https"], nginx, "nginx")
+    return nginx, Stack(ports["https"], ports["http"], certificate, prefix / "error.log")
+
+
+def free_ports():
+    return {"https": free_port(), "http": free_port(), "gunicorn": free_port()}
+
+
+def start(prefix, database_url, environment):
+    """Start gunicorn (pbx on `database_url`) and nginx in front; returns (Stack, stop)."""
+    ports = free_ports()
     env = {**os.environ, **environment, "DATABASE_URL": database_url, "WEB_CONCURRENCY": "1"}
     gunicorn = subprocess.Popen(
         web_unit_command(ports["gunicorn"]), cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     processes = [gunicorn]
-
-    def stop():
-        for process in reversed(processes):
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
     try:
         wait_for_port(ports["gunicorn"], gunicorn, "gunicorn")
-        nginx = subprocess.Popen(
-            [str(NGINX), "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
+        nginx, running = start_nginx(prefix, ports)
         processes.append(nginx)
-        wait_for_port(ports["https"], nginx, "nginx")
     except BaseException:
-        stop()
+        stop_all(processes)
         raise
-    return Stack(ports["https"], ports["http"], certificate, prefix / "error.log"), stop
+    return running, lambda: stop_all(processes)
 
 
 def collect_static(var_dir):

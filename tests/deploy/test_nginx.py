@@ -48,6 +48,18 @@ def test_nginx_t_sees_a_mistake_in_the_site_file(tmp_path):
     assert result.returncode != 0 and "proxy_buffering" in result.stderr
 
 
+def test_gunicorn_down_is_answered_in_the_envelope_by_nginx(tmp_path):
+    """While gunicorn restarts (or is down), clients get JSON and a time to come back."""
+    nginx, alone = nginx_stack.start_nginx(tmp_path, nginx_stack.free_ports())  # nothing on gunicorn's port
+    try:
+        status, headers, body = alone.request("GET", "/api/extensions/")
+    finally:
+        nginx_stack.stop_all([nginx])
+    assert status == 503
+    assert headers["Retry-After"] == "5"
+    assert json.loads(body)["error"]["code"] == "service_unavailable"
+
+
 @pytest.fixture(scope="module")
 def stack(django_db_setup, tmp_path_factory):
     """nginx and gunicorn on the worker's test database, for the module."""
