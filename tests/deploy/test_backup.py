@@ -4,6 +4,7 @@ restored into a fresh database and an empty media folder, gives back every row a
 every file; the restore refuses a database that has tables and a backup that does not
 match its checksums."""
 
+import shutil
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +21,10 @@ from tests.factories import CallRecordFactory, ExtensionFactory, MediaFileFactor
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump and pg_restore need PostgreSQL"),
+    pytest.mark.skipif(
+        not all(shutil.which(tool) for tool in ("pg_dump", "pg_restore", "psql")),
+        reason="pg_dump, pg_restore and psql are not installed (Debian's postgresql-client)",
+    ),
     pytest.mark.django_db,  # so that pytest-django makes the test database; the data is `backup`'s
 ]
 BACKUP = DEPLOY / "backup" / "pbx-backup"

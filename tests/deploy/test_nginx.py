@@ -9,6 +9,7 @@ says what of the site file is replaced to run it here."""
 import csv
 import io
 import json
+import shutil
 import time
 from types import SimpleNamespace
 
@@ -20,9 +21,12 @@ from cdrs.models import CallRecord
 from tests.deploy import stack as nginx_stack
 from tests.factories import ApiKeyFactory, CallRecordFactory, ExtensionFactory, TenantFactory
 
-pytestmark = pytest.mark.skipif(
-    not nginx_stack.NGINX.exists(), reason="nginx is not installed (Debian's nginx)"
-)
+pytestmark = [
+    pytest.mark.skipif(not nginx_stack.NGINX.exists(), reason="nginx is not installed (Debian's nginx)"),
+    pytest.mark.skipif(
+        shutil.which("openssl") is None, reason="openssl, which makes the certificate, is not installed"
+    ),
+]
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="gunicorn, another process, cannot see SQLite's in-memory test database: PostgreSQL only",
