@@ -3,6 +3,7 @@ crontab run, the environment variables they set and read, and the paths under th
 checkout they use (installed as /opt/pbx)."""
 
 import functools
+import importlib.util
 import re
 import shlex
 from dataclasses import dataclass
@@ -178,3 +179,19 @@ def names_settings_read():
     for path in (ROOT / "pbx" / "settings.py", ROOT / "gunicorn.conf.py"):
         found.update(READ_FROM_ENVIRONMENT.findall(path.read_text()))
     return found
+
+
+# Variables read by something other than pbx's code, and who reads them.
+READ_BY_A_LIBRARY = {
+    "WEB_CONCURRENCY": "gunicorn",  # the default of --workers
+    "PROMETHEUS_MULTIPROC_DIR": "prometheus_client",  # where gunicorn's workers share metrics
+}
+
+
+def library_reads(package, name):
+    """Whether an installed package's source names the variable."""
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        return False
+    folder = Path(spec.origin).parent
+    return any(name in path.read_text(errors="replace") for path in folder.rglob("*.py"))

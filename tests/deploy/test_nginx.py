@@ -216,7 +216,7 @@ class TestInFrontOfGunicorn:
         status, headers, body = stack.request("GET", "/metrics", source="127.0.0.2")
         assert status == 403
         assert "X-Request-ID" not in headers  # nginx's refusal: pbx never saw it
-        assert json.loads(body)["error"]["code"] == "permission_denied"
+        assert json.loads(body)["error"]["code"] == "ip_not_allowed"
 
     def test_metrics_reach_pbx_from_the_monitoring_network(self, stack):
         _status, headers, _body = stack.request("GET", "/metrics", source="127.0.0.1")
