@@ -25,3 +25,35 @@ pbx_read_env() {
     export "$name=$value"
   done <"$file"
 }
+
+# Exports libpq's PG* variables for a postgres:// URL, so that pg_dump, pg_restore and
+# psql connect without the URL on their command line (where `ps` would show its
+# password to every user of the machine). A password left out of the URL comes from
+# PGPASSWORD or ~/.pgpass as usual.
+pbx_pg_environment() {
+  local assignments
+  assignments=$(python3 - "$1" <<'PY'
+import shlex, sys
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+url = urlsplit(sys.argv[1])
+if url.scheme not in ("postgres", "postgresql") or len(url.path) < 2:
+    sys.exit("not a postgres://user:password@host:port/name URL")
+values = {
+    "PGHOST": url.hostname or "",
+    "PGPORT": str(url.port or ""),
+    "PGUSER": unquote(url.username or ""),
+    "PGPASSWORD": unquote(url.password or ""),
+    "PGDATABASE": unquote(url.path[1:]),
+}
+options = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "connect_timeout": "PGCONNECT_TIMEOUT"}
+for name, value in parse_qsl(url.query):
+    if name in options:
+        values[options[name]] = value
+for name, value in values.items():
+    if value:
+        print(f"export {name}={shlex.quote(value)}")
+PY
+  ) || return 1
+  eval "$assignments"
+}

@@ -48,3 +48,20 @@ def test_a_missing_file_is_named(tmp_path):
     status, _values, error = read(tmp_path / "nowhere.env", "PBX_DEBUG")
     assert status != 0
     assert "nowhere.env" in error and "PBX_ENV_FILE" in error
+
+
+def test_a_database_url_becomes_libpq_variables_and_leaves_the_command_line(tmp_path):
+    """pg_dump, pg_restore and psql get the password from PGPASSWORD, where `ps` does not show it."""
+    url = "postgres://pbx%40acme:s3cr%20t@db.example.com:6432/pbx?sslmode=require"
+    script = f'. {DEPLOY}/lib/env.sh && pbx_pg_environment "$1" && env'
+    result = subprocess.run(["bash", "-c", script, "bash", url], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    variables = dict(line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("PG"))
+    assert variables == {
+        "PGHOST": "db.example.com",
+        "PGPORT": "6432",
+        "PGUSER": "pbx@acme",
+        "PGPASSWORD": "s3cr t",
+        "PGDATABASE": "pbx",
+        "PGSSLMODE": "require",
+    }
