@@ -195,3 +195,26 @@ def library_reads(package, name):
         return False
     folder = Path(spec.origin).parent
     return any(name in path.read_text(errors="replace") for path in folder.rglob("*.py"))
+
+
+GUIDE = ROOT / "docs" / "deployment.md"
+
+
+def guide_commands():
+    """Every `pbx-manage <command> <arguments>` in docs/deployment.md's shell blocks."""
+    found, block, pending = [], False, ""
+    for number, line in enumerate(GUIDE.read_text().splitlines(), 1):
+        if line.startswith("```"):
+            block = line.strip() == "```sh"
+            continue
+        if not block:
+            continue
+        pending += line.rstrip("\\") + " "
+        if line.endswith("\\"):
+            continue
+        argv, pending = shlex.split(pending, comments=True), ""
+        for index, arg in enumerate(argv):
+            if arg.endswith("pbx-manage"):
+                found.append(CommandLine(f"docs/deployment.md:{number}", argv[index + 1], argv[index + 2 :]))
+                break
+    return found

@@ -11,6 +11,7 @@ from tests.deploy.deployfiles import (
     CRONTAB,
     NOT_YET_MERGED,
     UNITS,
+    guide_commands,
     in_checkout,
     installed_paths,
     manage_py_lines,
@@ -66,6 +67,16 @@ def test_each_command_exists_and_takes_its_arguments(line):
         parser.parse_args(arguments)
     except CommandError as error:
         pytest.fail(f"{line}: {error}")
+
+
+@pytest.mark.parametrize("line", guide_commands(), ids=lambda line: f"{line.where}-{line.command}")
+def test_each_command_the_guide_shows_exists_and_takes_its_arguments(line):
+    test_each_command_exists_and_takes_its_arguments(line)
+
+
+def test_the_guide_shows_the_first_administrator_and_the_upgrade():
+    commands = {line.command for line in guide_commands()}
+    assert {"migrate", "collectstatic", "createsuperuser", "createapikey", "kamailio_config"} <= commands
 
 
 @pytest.mark.parametrize("name", sorted(NOT_YET_MERGED))
