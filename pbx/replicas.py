@@ -13,8 +13,9 @@ The rules (docs/scaling.md, "Read replicas"):
   `transaction.atomic()` on the primary (a replica has none of that transaction).
 - A replica that cannot be reached is marked down for PBX_REPLICA_RETRY_SECONDS, said
   once in the log, and the reads go to another replica or to the primary. One that dies
-  during a safe request makes the viewset run the request again on the primary
-  (`lost_replica`), so that the caller still gets its answer.
+  during a safe request, or cancels its query for its replay, makes the viewset run the
+  request again on the primary (`retry_on_primary`), so that the caller still gets its
+  answer.
 
 The request's routing state lives in a context variable: each request starts with a
 fresh one (the request_started signal) and drops it when its response is closed
@@ -158,18 +159,27 @@ def _choose_replica():
     return None
 
 
-def lost_replica(error):
-    """True when `error` (raised by a safe request) came from the replica the request was
-    reading from, now broken: that replica is marked down and the request pinned to the
-    primary, so that running it again reads there."""
+# The SQLSTATE of a standby's query cancelled so that its replay can go on ("conflict
+# with recovery"); on a standby no other read fails so.
+RECOVERY_CONFLICT = "40001"
+
+
+def retry_on_primary(error):
+    """True when `error`, raised by a safe request, came from the replica the request
+    reads from, and the request is now pinned to the primary so that running it again
+    reads there: the replica died (it is marked down), or it cancelled the query for its
+    replay (it stays up; docs/scaling.md says how to make that rare)."""
     alias = current_replica()
     if alias is None:
         return False
     wrapped = connections[alias].connection
-    if wrapped is not None and not getattr(wrapped, "closed", False):
-        return False  # the replica's connection is fine: the error is someone else's
-    connections[alias].close()
-    mark_down(alias, error)
+    if wrapped is None or getattr(wrapped, "closed", False):
+        connections[alias].close()
+        mark_down(alias, error)
+    elif getattr(error.__cause__, "sqlstate", None) == RECOVERY_CONFLICT:
+        logger.warning("replica %s cancelled a read for its replay, reading from the primary", alias)
+    else:
+        return False  # the replica is fine: the error is someone else's
     pin_to_primary()
     return True
 

@@ -131,10 +131,10 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.M
         try:
             return super().dispatch(request, *args, **kwargs)
         except (OperationalError, InterfaceError) as error:
-            if request.method not in ("GET", "HEAD") or not replicas.lost_replica(error):
+            if request.method not in ("GET", "HEAD") or not replicas.retry_on_primary(error):
                 raise
-        # The replica died under this read, which wrote nothing: the same request again,
-        # on the primary, so that the caller gets its answer rather than a 500.
+        # The replica failed this read, which wrote nothing: the same request again, on
+        # the primary, so that the caller gets its answer rather than a 500.
         return super().dispatch(request, *args, **kwargs)
 
     # --- strict input ---------------------------------------------------------------------

@@ -27,23 +27,25 @@ def request_route():
 
 
 @pytest.fixture
-def add_replica(settings, django_db_setup, django_db_blocker):
+def add_replica(settings, django_db_blocker, tmp_path):
     """add_replica(alias, reachable=True): a replica alias, as DATABASE_REPLICA_URL makes
-    them, reading the test database itself (a replica that has replayed everything) or,
-    unreachable, a place where no database answers.
+    them: a real connection to a database that answers (PostgreSQL's `postgres` database,
+    or an SQLite file), or to a place where none does.
 
-    The database is open without the test transaction that `db` wraps each test in: a
-    read inside a transaction on the primary stays there. These tests write nothing."""
+    Open without the test transaction that `db` wraps each test in, where every read
+    would stay on the primary. These tests read nothing of pbx's tables."""
     settings.DATABASE_ROUTERS = ["pbx.replicas.ReplicaRouter"]
     added = []
 
     def add(alias, reachable=True, **overrides):
         config = {**connections[DEFAULT_DB_ALIAS].settings_dict, **overrides}
-        if not reachable:
-            if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-                config.update(HOST="127.0.0.1", PORT=closed_port(), OPTIONS={"connect_timeout": 2})
-            else:
-                config.update(NAME="/nonexistent/pbx/replica.sqlite3")
+        postgresql = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+        if reachable:
+            config["NAME"] = "postgres" if postgresql else str(tmp_path / f"{alias}.sqlite3")
+        elif postgresql:
+            config.update(HOST="127.0.0.1", PORT=closed_port(), OPTIONS={"connect_timeout": 2})
+        else:
+            config["NAME"] = "/nonexistent/pbx/replica.sqlite3"
         # A connection made here, as Django's tests allow, rather than one more DATABASES
         # entry, which Django's test case would forbid to connect.
         connections[alias] = load_backend(config["ENGINE"]).DatabaseWrapper(config, alias)

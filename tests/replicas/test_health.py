@@ -9,19 +9,19 @@ postgresql_only = pytest.mark.skipif(
 
 
 @postgresql_only
-def test_it_answers_ok_with_each_replica_and_its_lag(client, add_replica):
+def test_it_answers_ok_with_each_replica_and_its_lag(client, db, add_replica):
     add_replica("replica")
     response = client.get("/health/")
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["database"]) == ("ok", "ok")
     assert body["replicas"]["replica"]["status"] == "ok"
-    # The test database is no standby: it has no replay to trail behind.
+    # This database is no standby: it has no replay to trail behind.
     assert body["replicas"]["replica"]["lag_seconds"] is None
 
 
 @postgresql_only
-def test_a_replica_down_is_200_degraded_naming_it_without_its_password(client, add_replica):
+def test_a_replica_down_is_200_degraded_naming_it_without_its_password(client, db, add_replica):
     add_replica("replica")
     add_replica("replica_2", reachable=False, USER="reader", PASSWORD="s3cret-pw")
     response = client.get("/health/")
