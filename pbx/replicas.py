@@ -35,7 +35,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 logger = logging.getLogger("pbx.replicas")
 
-# Seconds a health check waits for a replica's answer once connected (the connection
+# Milliseconds a health check waits for a replica's answer once connected (the connection
 # itself is bounded by the alias's connect_timeout, pbx.settings).
 HEALTH_STATEMENT_TIMEOUT_MS = 2000
 
