@@ -176,6 +176,8 @@ class CallRecordViewSet(PbxViewSet):
     query_parameters = ("nojson", "noxml")
     search_fields = []
     ordering_fields = []
+    # pbx.replicas: the large reads (a list, an export, statistics) go to a replica.
+    replica_actions = ("list", "download", "export_rows", "stats")
 
     def get_queryset(self):
         queryset = super().get_queryset()

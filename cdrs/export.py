@@ -19,7 +19,7 @@ write through `csv_chunks`, so the three give the same bytes.
 """
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import CharField, F, Func, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -70,7 +70,9 @@ def csv_chunks(queryset, columns, serializer, url_head, url_tail):
     as encoded chunks: `columns` of what `serializer` renders, with `url` as
     url_head + id + url_tail."""
     if fast_path_available():
-        return _copy_chunks(queryset, columns, url_head, url_tail)
+        # Chosen now, in the request: a replica when the caller's request reads from one
+        # (pbx.replicas), which is still the database when the stream runs.
+        return _copy_chunks(queryset, columns, url_head, url_tail, queryset.db)
     return _serialized_chunks(queryset, columns, serializer, url_head, url_tail)
 
 
@@ -87,7 +89,7 @@ def _serialized_chunks(queryset, columns, serializer, url_head, url_tail):
     return renderers.csv_chunks(renderers.csv_lines(columns, rows(), LINE_END))
 
 
-def _copy_chunks(queryset, columns, url_head, url_tail):
+def _copy_chunks(queryset, columns, url_head, url_tail, using=DEFAULT_DB_ALIAS):
     cells = {f"csv_{n}": _cell(column, url_head, url_tail) for n, column in enumerate(columns)}
     try:
         sql, params = queryset.annotate(**cells).values_list(*cells).query.sql_with_params()
@@ -95,10 +97,10 @@ def _copy_chunks(queryset, columns, url_head, url_tail):
         yield (",".join(columns) + LINE_END).encode()
         return
     # COPY takes no bound parameters: the values are quoted by psycopg itself.
-    statement = f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)"
+    statement = f"COPY ({connections[using].ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)"
     yield (",".join(columns) + LINE_END).encode()
     buffer = bytearray()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute("SET LOCAL DateStyle TO ISO")  # what IsoTime's text cast reads
         with cursor.copy(statement) as copy:
             # libpq hands COPY's output over a row at a time; a write per row would cost

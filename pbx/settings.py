@@ -76,6 +76,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=20,
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     )
+
+# Read replicas (docs/scaling.md, "Read replicas"): DATABASE_REPLICA_URL names one or
+# several streaming replicas of the primary, comma-separated. Each becomes an alias
+# (`replica`, `replica_2`, ...) and pbx.replicas routes the large reads to them; a
+# replica unreachable is left out for PBX_REPLICA_RETRY_SECONDS.
+PBX_REPLICA_RETRY_SECONDS = env_int("PBX_REPLICA_RETRY_SECONDS", 30)
+
+
+def _replica_database(url):
+    """A replica's connection: its own address, the primary's other settings, and a short
+    connect_timeout, so that an unreachable replica costs a request two seconds at most
+    (once per retry period) before its reads go to the primary."""
+    primary, replica = DATABASES["default"], dj_database_url.parse(url)
+    if "postgresql" not in primary["ENGINE"] or "postgresql" not in replica["ENGINE"]:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL: a postgres:// DATABASE_URL and postgres:// replicas."
+        )
+    return {
+        **primary,
+        **{key: replica[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+        "OPTIONS": {**primary.get("OPTIONS", {}), **replica.get("OPTIONS", {}), "connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},  # tests read their test database through it
+    }
+
+
+PBX_REPLICA_ALIASES = []  # filled below: the aliases pbx.replicas reads from
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URL", []), start=1):
+    PBX_REPLICA_ALIASES.append("replica" if _index == 1 else f"replica_{_index}")
+    DATABASES[PBX_REPLICA_ALIASES[-1]] = _replica_database(_url)
+if PBX_REPLICA_ALIASES:
+    DATABASE_ROUTERS = ["pbx.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

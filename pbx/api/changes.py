@@ -74,6 +74,7 @@ class ChangeLogViewSet(PbxViewSet):
     http_method_names = ["get", "head", "options"]
     search_fields = ["object_label", "actor_name"]
     ordering_fields = ["time", "id"]
+    replica_actions = ("list",)  # pbx.replicas: a long history is a large read
 
     def scope_queryset(self, queryset):
         queryset = super().scope_queryset(queryset)

@@ -11,7 +11,7 @@ def every_row(queryset, chunk_size=2000):
     In a transaction: outside one, Django declares the cursor WITH HOLD, and PostgreSQL
     then materialises the whole result before the first row arrives (docs/cdrs.md).
     """
-    with transaction.atomic():
+    with transaction.atomic(using=queryset.db):  # the database the rows are read from
         yield from queryset.iterator(chunk_size=chunk_size)
 
 

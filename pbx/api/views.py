@@ -9,6 +9,7 @@ from django.urls import Resolver404, resolve
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 
+from pbx import replicas
 from pbx.api.exceptions import error_response
 
 
@@ -37,7 +38,11 @@ def csrf_failure(request, reason=""):
 
 
 def health(request):
-    """GET /health/: 200 when the database answers, 503 naming what failed."""
+    """GET /health/: 200 when the primary database answers, 503 naming what failed.
+
+    With read replicas (DATABASE_REPLICA_URL), each is checked too: one down makes the
+    answer `"status": "degraded"` with 200, since reads go on from the primary
+    (docs/scaling.md, "Read replicas", shows the answer)."""
     unknown = sorted(request.GET)
     if unknown:
         return error_response(
@@ -50,7 +55,11 @@ def health(request):
             cursor.fetchone()
     except Exception as error:  # any failure of the database is a failed check
         checks.update(status="error", database=f"error: {error.__class__.__name__}")
-    return JsonResponse(checks, status=200 if checks["status"] == "ok" else 503)
+    if replicas.replica_aliases():
+        checks["replicas"] = replicas.check_replicas()
+        if checks["status"] == "ok" and any(r["status"] != "ok" for r in checks["replicas"].values()):
+            checks["status"] = "degraded"
+    return JsonResponse(checks, status=503 if checks["status"] == "error" else 200)
 
 
 # Redoc draws its maker's logo from this address, with no option to leave it out.

@@ -11,7 +11,7 @@ module gives it, once for all:
 - `/<resource>/number/<number>/` for numbered objects.
 """
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.functional import cached_property
 from rest_framework import status, viewsets
@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apikeys import roles
-from pbx import changelog, destinations
+from pbx import changelog, destinations, replicas
 from pbx.api import tags
 from pbx.api.concurrency import check_if_match, etag_of, idempotent, not_modified
 from pbx.api.exceptions import (
@@ -85,6 +85,9 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.M
     # and `fields=` (a CSV download, statistics) says @action(list_query=True).
     query_parameters = ()
     list_query = False
+    # The actions whose safe requests read from a replica when one is configured
+    # (pbx.replicas): large reads that may trail the primary by a moment.
+    replica_actions = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -120,6 +123,19 @@ class PbxViewSet(JsonErrorsMixin, StrictQueryMixin, SpreadsheetMixin, viewsets.M
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         record_api_actor(request)
+        # After authentication, whose reads (a key just created) belong to the primary.
+        if self.action in self.replica_actions and request.method in ("GET", "HEAD"):
+            replicas.read_from_replica()
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            if request.method not in ("GET", "HEAD") or not replicas.retry_on_primary(error):
+                raise
+        # The replica failed this read, which wrote nothing: the same request again, on
+        # the primary, so that the caller gets its answer rather than a 500.
+        return super().dispatch(request, *args, **kwargs)
 
     # --- strict input ---------------------------------------------------------------------
 
