@@ -24,7 +24,6 @@ ENV_FILES = {
 # below let them through; tests/deploy/test_commands.py fails once one has arrived, so
 # that it leaves this list.
 NOT_YET_MERGED = {
-    "DATABASE_REPLICA_URL",
     "PBX_DB_POOLING",
 }
 
