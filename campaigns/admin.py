@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from campaigns.models import Campaign, CampaignFaxFile, CampaignNumber, CronJob, DoNotCall
-from pbx.admin import DestinationInline, TabularInline, TenantScopedAdmin
+from pbx.admin import TabularInline, TenantScopedAdmin
 
 
 class CampaignFaxFileInline(TabularInline):
@@ -25,7 +25,7 @@ class CampaignAdmin(TenantScopedAdmin):
     search_fields = ["name", "description"]
     raw_id_fields = ["trunk"]
     readonly_fields = ["state_changed_at", "numbers_link"]
-    inlines = [CampaignFaxFileInline, DestinationInline]
+    inlines = [CampaignFaxFileInline]
 
     @admin.display(description="numbers")
     def numbers_link(self, campaign):

@@ -1,10 +1,11 @@
 """Admin of the routing app: trunks for platform admins; the rest scoped to the staff
-user's tenants, with inlines for patterns, trunks, routes, time ranges, members and
-destination slots (an IVR's options)."""
+user's tenants, with inlines for patterns, trunks, routes, time ranges and members.
+Destination slots (an IVR's options, a DID's routing) are picked by name on every
+owner's page (pbx.admin_destinations)."""
 
 from django.contrib import admin
 
-from pbx.admin import DestinationInline, RoleAwareAdmin, TabularInline, TenantScopedAdmin, tenant_ids_of
+from pbx.admin import RoleAwareAdmin, TabularInline, TenantScopedAdmin, tenant_ids_of
 from routing.models import (
     DID,
     DISA,
@@ -101,7 +102,6 @@ class DIDAdmin(TenantScopedAdmin):
     list_select_related = ["tenant", "schedule"]
     search_fields = ["number", "description"]
     raw_id_fields = ["schedule"]
-    inlines = [DestinationInline]
 
 
 class ScheduleRangeInline(TabularInline):
@@ -120,7 +120,7 @@ class ScheduleAdmin(TenantScopedAdmin):
 
     list_display = ["name", "time_zone", "tenant"]
     search_fields = ["name", "description"]
-    inlines = [ScheduleRangeInline, ScheduleExceptionInline, DestinationInline]
+    inlines = [ScheduleRangeInline, ScheduleExceptionInline]
 
 
 @admin.register(Flow)
@@ -131,7 +131,6 @@ class FlowAdmin(TenantScopedAdmin):
     list_filter = ["state"]
     list_editable = ["state"]
     search_fields = ["name", "variable_name"]
-    inlines = [DestinationInline]
 
 
 @admin.register(IVR)
@@ -141,7 +140,6 @@ class IVRAdmin(TenantScopedAdmin):
     list_display = ["name", "timeout", "retries", "direct_dial", "enabled", "tenant"]
     list_filter = ["direct_dial", "enabled"]
     search_fields = ["name", "description"]
-    inlines = [DestinationInline]
 
 
 class HuntListMemberInline(TabularInline):
@@ -157,7 +155,7 @@ class HuntListAdmin(TenantScopedAdmin):
     list_display = ["number", "name", "strategy", "ring_time", "enabled", "tenant"]
     list_filter = ["strategy", "enabled"]
     search_fields = ["number", "name"]
-    inlines = [HuntListMemberInline, DestinationInline]
+    inlines = [HuntListMemberInline]
 
 
 class QueueMemberInline(TabularInline):
@@ -173,7 +171,7 @@ class QueueAdmin(TenantScopedAdmin):
     list_display = ["number", "name", "strategy", "timeout", "max_callers", "enabled", "tenant"]
     list_filter = ["strategy", "enabled"]
     search_fields = ["number", "name"]
-    inlines = [QueueMemberInline, DestinationInline]
+    inlines = [QueueMemberInline]
 
 
 @admin.register(Agent)
@@ -192,7 +190,6 @@ class CustomDestinationAdmin(TenantScopedAdmin):
 
     list_display = ["name", "dial_string", "tenant"]
     search_fields = ["name", "dial_string"]
-    inlines = [DestinationInline]
 
 
 @admin.register(FeatureCode)
@@ -202,7 +199,6 @@ class FeatureCodeAdmin(TenantScopedAdmin):
     list_display = ["code", "name", "feature", "enabled", "tenant"]
     list_filter = ["feature", "enabled"]
     search_fields = ["code", "name"]
-    inlines = [DestinationInline]
 
 
 @admin.register(ShortNumber)
