@@ -23,7 +23,7 @@ class CampaignAdmin(TenantScopedAdmin):
     list_display = ["name", "tenant", "state", "trunk", "concurrent_calls", "numbers_link", "updated_at"]
     list_filter = ["state"]
     search_fields = ["name", "description"]
-    raw_id_fields = ["trunk"]
+    autocomplete_fields = ["trunk"]
     readonly_fields = ["state_changed_at", "numbers_link"]
     inlines = [CampaignFaxFileInline]
 
@@ -43,7 +43,7 @@ class CampaignNumberAdmin(TenantScopedAdmin):
     list_filter = ["state", "disposition"]
     list_select_related = ["tenant", "campaign"]
     search_fields = ["number", "description"]
-    raw_id_fields = ["campaign"]
+    autocomplete_fields = ["campaign"]
 
 
 @admin.register(DoNotCall)
@@ -70,5 +70,5 @@ class CronJobAdmin(TenantScopedAdmin):
     ]
     list_filter = ["task", "enabled", "last_result"]
     search_fields = ["name", "description"]
-    raw_id_fields = ["campaign", "flow"]
+    autocomplete_fields = ["campaign", "flow"]
     readonly_fields = ["next_run_at", "last_run_at", "last_result", "last_message", "run_count"]

@@ -25,6 +25,7 @@ from apikeys import roles
 from pbx import changelog
 from pbx.admin_csv import CsvAdminMixin
 from pbx.admin_destinations import DestinationsAdminMixin
+from pbx.admin_widgets import TagsAdminMixin
 from pbx.api import tags
 from pbx.models import ChangeLog
 from tenants.models import Membership
@@ -222,12 +223,14 @@ def scoped_form(form_class):
     return type(form_class.__name__, (ScopedModelForm, form_class), {"__module__": form_class.__module__})
 
 
-class RoleAwareAdmin(DestinationsAdminMixin, CsvAdminMixin, ScopedFormMixin, admin.ModelAdmin):
+class RoleAwareAdmin(
+    DestinationsAdminMixin, TagsAdminMixin, CsvAdminMixin, ScopedFormMixin, admin.ModelAdmin
+):
     """Permissions by API role rather than by per-model Django permissions; every save and
     delete is recorded in the change log, and the history page shows it. A model whose
     API resource takes CSV gets an import page and an export (pbx.admin_csv); one with
     destination slots gets them by name, and one that can be pointed at shows what points
-    at it (pbx.admin_destinations)."""
+    at it (pbx.admin_destinations); a taggable one, a tag picker (pbx.admin_widgets)."""
 
     object_history_template = "admin/pbx/change_history.html"
 

@@ -311,10 +311,11 @@ class DestinationsAdminMixin:
     def relations_before_save(self, form):
         """What the change log's "before" adds to the stored fields: the slots this form
         edits, as they are stored."""
+        before = getattr(super(), "relations_before_save", lambda form: {})(form)
         slots = getattr(form, "cleaned_slots", None)
-        if slots is None or form.instance.pk is None:
-            return {}
-        return {FIELD: destinations.current(form.instance, slots)}
+        if slots is not None and form.instance.pk is not None:
+            before[FIELD] = destinations.current(form.instance, slots)
+        return before
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

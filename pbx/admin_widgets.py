@@ -8,7 +8,11 @@ The live check and the tag suggestions are small JSON views under /admin/pbx/ (s
 pbx/urls.py), behind the admin's login.
 """
 
+import functools
+from importlib import import_module
+
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import JsonResponse
@@ -60,13 +64,22 @@ class OrderedMultipleChoiceField(forms.MultipleChoiceField):
 # --- weekdays, times, dates ------------------------------------------------------------
 
 
+class WeekdaysWidget(forms.CheckboxSelectMultiple):
+    """The days of one row of a week grid, side by side."""
+
+    media = MEDIA
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"class": "pbx-weekdays", **(attrs or {})}, choices)
+
+
 class WeekdaysField(forms.MultipleChoiceField):
     """Days of the week as a row of checkboxes, stored as the model stores them
     (["mon", "tue"]), always in the week's order."""
 
     def __init__(self, weekdays, **kwargs):
         self.weekdays = list(weekdays)
-        kwargs.setdefault("widget", forms.CheckboxSelectMultiple(attrs={"class": "pbx-weekdays"}))
+        kwargs.setdefault("widget", WeekdaysWidget)
         super().__init__(choices=[(day, day.capitalize()) for day in self.weekdays], **kwargs)
 
     def clean(self, value):
@@ -232,3 +245,61 @@ def tag_names(request):
     if query:
         found = found.filter(Q(name__startswith=query) | Q(name__contains=query))
     return JsonResponse({"results": list(found.order_by("name").values_list("name", flat=True)[:20])})
+
+
+# --- tags on every object's page -------------------------------------------------------
+
+
+@functools.cache
+def is_taggable(model):
+    """Whether `model`'s objects carry tags in the admin: a tenant's objects whose API
+    resource has `tags` (not the tags themselves, call records or deliveries)."""
+    from pbx.api.spreadsheets import viewset_of
+
+    import_module(settings.ROOT_URLCONF)  # the resources register as the URLconf loads
+    if not any(field.name == "tenant" for field in model._meta.concrete_fields):
+        return False
+    serializer = getattr(viewset_of(model), "serializer_class", None)
+    return serializer is not None and getattr(serializer.Meta, "taggable", True)
+
+
+class TagsAdminMixin:
+    """A tag picker on the page of every taggable object; a base of pbx.admin.RoleAwareAdmin.
+    Tags are written with the API's tags.assign (missing ones created in the object's
+    tenant) and logged with the object, before and after."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        if is_taggable(self.model):
+            base = kwargs.get("form", self.form)
+            initial = tags.names_of(obj) if obj is not None and obj.pk is not None else []
+            field = TagsField(initial=initial, widget=TagsInput(getattr(obj, "tenant_id", None)))
+            kwargs["form"] = type(base.__name__, (base,), {"tags": field, "__module__": base.__module__})
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        from pbx.admin import _without
+
+        fieldsets = super().get_fieldsets(request, obj)
+        if not is_taggable(self.model):
+            return fieldsets
+        kept = [
+            (title, {**options, "fields": _without(options["fields"], ["tags"])})
+            for title, options in fieldsets
+        ]
+        first_title, first = kept[0]
+        return [(first_title, {**first, "fields": [*first["fields"], "tags"]}), *kept[1:]]
+
+    def relations_before_save(self, form):
+        before = getattr(super(), "relations_before_save", lambda form: {})(form)
+        if "tags" in form.fields and form.instance.pk is not None:
+            before["tags"] = tags.names_of(type(form.instance)._default_manager.get(pk=form.instance.pk))
+        return before
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "tags" not in form.fields or not is_taggable(type(obj)):
+            return
+        names = form.cleaned_data.get("tags") or []
+        stored = tags.names_of(obj) if change else []
+        written = stored if names == stored else tags.assign(obj, names, created=not change)
+        obj.__dict__.setdefault("_pbx_relations", {})["tags"] = written

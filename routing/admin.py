@@ -3,13 +3,16 @@ user's tenants, with inlines for patterns, trunks, routes, time ranges and membe
 Destination slots (an IVR's options, a DID's routing) are picked by name on every
 owner's page (pbx.admin_destinations)."""
 
+from django import forms
 from django.contrib import admin
 
 from pbx.admin import RoleAwareAdmin, TabularInline, TenantScopedAdmin, tenant_ids_of
+from pbx.admin_widgets import DateInput, TimeInput, WeekdaysField, live_checked
 from routing.models import (
     DID,
     DISA,
     IVR,
+    WEEKDAYS,
     Agent,
     CallerIdBlacklist,
     CustomDestination,
@@ -50,8 +53,14 @@ class TrunkAdmin(RoleAwareAdmin):
         return trunks if tenant_ids is None else trunks.filter(tenants__in=tenant_ids).distinct()
 
 
+class DialPatternForm(forms.ModelForm):
+    class Meta:
+        widgets = {"match": live_checked(DialPattern, "match")}  # checked as it is typed
+
+
 class DialPatternInline(TabularInline):
     model = DialPattern
+    form = DialPatternForm
     extra = 0
 
 
@@ -74,7 +83,7 @@ class OutboundRouteAdmin(TenantScopedAdmin):
 class RoutingProfileRouteInline(TabularInline):
     model = RoutingProfileRoute
     extra = 0
-    raw_id_fields = ["route"]
+    autocomplete_fields = ["route"]
 
 
 @admin.register(RoutingProfile)
@@ -101,17 +110,43 @@ class DIDAdmin(TenantScopedAdmin):
     list_filter = ["enabled"]
     list_select_related = ["tenant", "schedule"]
     search_fields = ["number", "description"]
-    raw_id_fields = ["schedule"]
+    autocomplete_fields = ["schedule"]
+
+
+class ScheduleRangeForm(forms.ModelForm):
+    """One row of the week grid: a tick per day of the week and the browser's time
+    pickers, rather than a JSON list of day names."""
+
+    days = WeekdaysField(WEEKDAYS)
+
+    class Meta:
+        widgets = {"start": TimeInput(), "end": TimeInput()}
 
 
 class ScheduleRangeInline(TabularInline):
     model = ScheduleRange
+    form = ScheduleRangeForm
     extra = 0
+    verbose_name_plural = "week (opening hours)"
+
+
+class ScheduleExceptionForm(forms.ModelForm):
+    """Holidays and special openings with the browser's date and time pickers."""
+
+    class Meta:
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "start": TimeInput(),
+            "end": TimeInput(),
+        }
 
 
 class ScheduleExceptionInline(TabularInline):
     model = ScheduleException
+    form = ScheduleExceptionForm
     extra = 0
+    verbose_name_plural = "holidays and special openings"
 
 
 @admin.register(Schedule)
@@ -145,7 +180,7 @@ class IVRAdmin(TenantScopedAdmin):
 class HuntListMemberInline(TabularInline):
     model = HuntListMember
     extra = 0
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
 
 
 @admin.register(HuntList)
@@ -161,7 +196,7 @@ class HuntListAdmin(TenantScopedAdmin):
 class QueueMemberInline(TabularInline):
     model = QueueMember
     extra = 0
-    raw_id_fields = ["extension", "agent"]
+    autocomplete_fields = ["extension", "agent"]
 
 
 @admin.register(Queue)
@@ -181,7 +216,7 @@ class AgentAdmin(TenantScopedAdmin):
     list_display = ["number", "name", "extension", "enabled", "tenant"]
     list_filter = ["enabled"]
     search_fields = ["number", "name"]
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
 
 
 @admin.register(CustomDestination)
@@ -215,7 +250,7 @@ class DISAAdmin(TenantScopedAdmin):
 
     list_display = ["name", "caller_id_number", "routing_profile", "enabled", "tenant"]
     search_fields = ["name"]
-    raw_id_fields = ["routing_profile"]
+    autocomplete_fields = ["routing_profile"]
 
 
 @admin.register(CallerIdBlacklist)
