@@ -29,6 +29,7 @@ from pbx.models import Destination
 FIELD = "destinations"
 USED_BY = "used_by"
 SEARCH_LIMIT = 20
+ALWAYS_SHOWN = 4  # the first slots of an owner, shown even when empty; the rest fold away
 
 
 def slots_shown(owner, instance):
@@ -144,9 +145,13 @@ class DestinationsWidget(forms.Widget):
                     ],
                 }
             )
+        # A schedule has 22 slots, an IVR 21: the empty ones after the first few are
+        # folded under "more slots" so that the page shows what is set.
+        shown = [slot for index, slot in enumerate(slots) if index < ALWAYS_SHOWN or slot["rows"]]
         context["widget"].update(
             {
-                "slots": slots,
+                "slots": shown,
+                "more_slots": [slot for slot in slots if slot not in shown],
                 "search_url": reverse("admin-destination-targets"),
                 "tenant_id": "" if self.tenant_id is None else self.tenant_id,
             }
