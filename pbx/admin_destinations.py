@@ -195,6 +195,15 @@ class DestinationsFormMixin(forms.BaseForm):
 
     owner_model = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        posted_tenant = _as_id(self.data.get("tenant")) if self.is_bound else None
+        if posted_tenant is not None and FIELD in self.fields:
+            # A page sent back with errors labels the targets picked for the tenant
+            # chosen on it (an object being added has no tenant yet); labels_for still
+            # names only what the user reaches.
+            self.fields[FIELD].widget.tenant_id = posted_tenant
+
     def clean(self):
         cleaned = super().clean()
         cleaned = self.cleaned_data if cleaned is None else cleaned

@@ -9,10 +9,8 @@ pbx/urls.py), behind the admin's login.
 """
 
 import functools
-from importlib import import_module
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import JsonResponse
@@ -256,7 +254,6 @@ def is_taggable(model):
     resource has `tags` (not the tags themselves, call records or deliveries)."""
     from pbx.api.spreadsheets import viewset_of
 
-    import_module(settings.ROOT_URLCONF)  # the resources register as the URLconf loads
     if not any(field.name == "tenant" for field in model._meta.concrete_fields):
         return False
     serializer = getattr(viewset_of(model), "serializer_class", None)

@@ -209,3 +209,11 @@ def test_used_by_leaves_out_another_tenants_referrers(client, acme_admin, acme, 
     )  # fmt: skip
     page = client.get(reverse("admin:extensions_extension_change", args=[shared.pk])).content.decode()
     assert "+441234567890" not in page and "Nothing points here." in page
+
+
+def test_an_add_page_sent_back_with_an_error_keeps_the_names_picked(client, acme_admin, acme):
+    menu = IVRFactory(tenant=acme, name="Main menu")
+    data = {"tenant": acme.pk, "number": "not a number", "enabled": "on", "destinations-present": "1"}
+    data.update({"destinations-DID-type": ["IVR"], "destinations-DID-id": [str(menu.pk)]})
+    page = client.post(reverse("admin:routing_did_add"), data).content.decode()
+    assert 'value="IVR Main menu"' in page and f'value="{menu.pk}"' in page
