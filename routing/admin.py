@@ -6,8 +6,9 @@ owner's page (pbx.admin_destinations)."""
 from django import forms
 from django.contrib import admin
 
+from extensions.models import CODECS
 from pbx.admin import RoleAwareAdmin, TabularInline, TenantScopedAdmin, tenant_ids_of
-from pbx.admin_widgets import DateInput, TimeInput, WeekdaysField, live_checked
+from pbx.admin_widgets import DateInput, OrderedMultipleChoiceField, TimeInput, WeekdaysField, live_checked
 from routing.models import (
     DID,
     DISA,
@@ -35,11 +36,22 @@ from routing.models import (
 )
 
 
+class TrunkForm(forms.ModelForm):
+    """A trunk's codecs chosen and ordered, as the API takes them (its CodecListField)."""
+
+    codecs = OrderedMultipleChoiceField(
+        choices=[(codec, codec) for codec in CODECS],
+        required=False,
+        help_text="Allowed codecs, the preferred first: move them across and up or down.",
+    )
+
+
 @admin.register(Trunk)
 class TrunkAdmin(RoleAwareAdmin):
     """SIP trunks (platform admins only)."""
 
     platform_only = True
+    form = TrunkForm
     list_display = ["name", "host", "port", "transport", "register", "max_channels", "enabled"]
     list_filter = ["transport", "register", "enabled"]
     search_fields = ["name", "host", "description"]

@@ -16,6 +16,7 @@ from tests.factories import (
     ScheduleFactory,
     TagFactory,
     TenantFactory,
+    TrunkFactory,
     UserFactory,
 )
 
@@ -190,3 +191,14 @@ def test_the_lookups_are_refused_to_whoever_is_not_an_administrator(client, acme
     client.force_login(UserFactory(role=roles.USER, tenants=[acme], is_staff=True))
     assert client.get(TAGS, {"tenant": acme.pk}).status_code == 403
     assert client.get(CHECK, {"value": "_X."}).status_code == 403
+
+
+def test_a_trunks_codecs_are_an_ordered_multi_select_too(client):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    trunk = TrunkFactory()
+    url = reverse("admin:routing_trunk_change", args=[trunk.pk])
+    assert 'class="pbx-ordered-chosen"' in client.get(url).content.decode()
+    response = client.post(url, _as_posted(client, url, codecs=["opus", "ulaw"]))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    trunk.refresh_from_db()
+    assert trunk.codecs == ["opus", "ulaw"]
