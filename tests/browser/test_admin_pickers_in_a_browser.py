@@ -23,7 +23,9 @@ from tests.factories import (
     ExtensionFactory,
     HuntListFactory,
     IVRFactory,
+    OutboundRouteFactory,
     ScheduleFactory,
+    TagFactory,
     TenantFactory,
     UserFactory,
     VoicemailFactory,
@@ -199,3 +201,35 @@ def test_codecs_keep_the_order_chosen(page, live_server, two_tenants):
     expect(page.locator('tr.pbx-slot[data-slot="EXT-BUSY"] .pbx-dest-search')).to_have_value(
         "voicemail 100 (Reception)"
     )
+
+
+def test_a_dial_pattern_is_checked_as_it_is_typed(page, live_server, two_tenants):
+    acme, _globex, _admin = two_tenants
+    route = OutboundRouteFactory(tenant=acme)
+    log_in(page, live_server, "acme-admin")
+    page.goto(f"{live_server.url}/admin/routing/outboundroute/{route.pk}/change/")
+    page.locator("#patterns-group .add-row a").click()
+    pattern = page.locator("#id_patterns-0-match")
+    note = page.locator("#patterns-group .pbx-pattern-check").first
+    pattern.fill("_00Q.")
+    expect(note).to_contain_text("X (any digit)")
+    pattern.fill("_00X.")
+    expect(note).to_have_text("\u2713 Valid.")
+
+
+def test_tags_are_suggested_from_the_tenants_own(page, live_server, two_tenants):
+    acme, globex, admin = two_tenants
+    TagFactory(tenant=acme, name="vip")
+    TagFactory(tenant=globex, name="vip-globex")
+    hunt = HuntList.objects.get(tenant=acme)
+    log_in(page, live_server, "acme-admin")
+    page.goto(f"{live_server.url}/admin/routing/huntlist/{hunt.pk}/change/")
+    page.locator("#id_tags").press_sequentially("vi")
+    suggestions = page.locator(".pbx-tag-result")
+    expect(suggestions).to_have_text(["vip"])
+    suggestions.first.click()
+    expect(page.locator("#id_tags")).to_have_value("vip, ")
+    save(page)
+    api = Client()
+    api.force_login(admin)
+    assert api.get(f"/api/hunt-lists/{hunt.pk}/").json()["tags"] == ["vip"]
