@@ -249,12 +249,12 @@ class UsedByWidget(forms.Widget):
         return None
 
 
-def used_by(request, obj):
+def used_by(request, obj, admin_site):
     """[(label, admin url or None, slot)] of the referrers of `obj` the user may see."""
     from pbx.admin import tenant_ids_of
 
     admins = {
-        model._meta.model_name: (model, model_admin) for model, model_admin in admin.site._registry.items()
+        model._meta.model_name: (model, model_admin) for model, model_admin in admin_site._registry.items()
     }
     found = []
     for item in destinations.referrers_of(obj, tenant_ids_of(request.user)):
@@ -265,7 +265,8 @@ def used_by(request, obj):
             if referrer is not None and model_admin.has_view_permission(request, referrer):
                 try:
                     url = reverse(
-                        f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[item["id"]]
+                        f"{admin_site.name}:{model._meta.app_label}_{model._meta.model_name}_change",
+                        args=[item["id"]],
                     )
                 except NoReverseMatch:
                     url = None
@@ -291,7 +292,10 @@ class DestinationsAdminMixin:
             )
         if obj is not None and obj.pk is not None and destinations.is_target(self.model):
             extra[USED_BY] = forms.Field(
-                label="Used by", required=False, disabled=True, widget=UsedByWidget(used_by(request, obj))
+                label="Used by",
+                required=False,
+                disabled=True,
+                widget=UsedByWidget(used_by(request, obj, self.admin_site)),
             )
         if extra:
             base = kwargs.get("form", self.form)
