@@ -29,7 +29,7 @@ class ApiKeyAdmin(RoleAwareAdmin):
     search_fields = ["name", "prefix", "owner__username"]
     list_select_related = ["owner", "tenant"]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at", "is_login_token"]
-    raw_id_fields = ["owner"]
+    autocomplete_fields = ["owner"]
     actions = ["revoke"]
 
     def get_queryset(self, request):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from campaigns.models import Campaign, CampaignFaxFile, CampaignNumber, CronJob, DoNotCall
-from pbx.admin import DestinationInline, TabularInline, TenantScopedAdmin
+from pbx.admin import TabularInline, TenantScopedAdmin
 
 
 class CampaignFaxFileInline(TabularInline):
@@ -23,9 +23,9 @@ class CampaignAdmin(TenantScopedAdmin):
     list_display = ["name", "tenant", "state", "trunk", "concurrent_calls", "numbers_link", "updated_at"]
     list_filter = ["state"]
     search_fields = ["name", "description"]
-    raw_id_fields = ["trunk"]
+    autocomplete_fields = ["trunk"]
     readonly_fields = ["state_changed_at", "numbers_link"]
-    inlines = [CampaignFaxFileInline, DestinationInline]
+    inlines = [CampaignFaxFileInline]
 
     @admin.display(description="numbers")
     def numbers_link(self, campaign):
@@ -43,7 +43,7 @@ class CampaignNumberAdmin(TenantScopedAdmin):
     list_filter = ["state", "disposition"]
     list_select_related = ["tenant", "campaign"]
     search_fields = ["number", "description"]
-    raw_id_fields = ["campaign"]
+    autocomplete_fields = ["campaign"]
 
 
 @admin.register(DoNotCall)
@@ -70,5 +70,5 @@ class CronJobAdmin(TenantScopedAdmin):
     ]
     list_filter = ["task", "enabled", "last_result"]
     search_fields = ["name", "description"]
-    raw_id_fields = ["campaign", "flow"]
+    autocomplete_fields = ["campaign", "flow"]
     readonly_fields = ["next_run_at", "last_run_at", "last_result", "last_message", "run_count"]

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from extensions.models import (
+    CODECS,
     ConferenceRoom,
     Contact,
     Device,
@@ -20,12 +21,25 @@ from extensions.models import (
     normalize_mac,
 )
 from pbx.admin import TabularInline, TenantScopedAdmin
+from pbx.admin_widgets import OrderedMultipleChoiceField
+
+
+class ExtensionForm(forms.ModelForm):
+    """Codecs chosen from the known ones and put in order of preference, as the API
+    takes them, rather than typed as JSON."""
+
+    codecs = OrderedMultipleChoiceField(
+        choices=[(codec, codec) for codec in CODECS],
+        required=False,
+        help_text="Allowed codecs, the preferred first: move them across and up or down.",
+    )
 
 
 @admin.register(Extension)
 class ExtensionAdmin(TenantScopedAdmin):
     """Extensions: a tenant admin sees and edits only its own tenants' extensions."""
 
+    form = ExtensionForm
     list_display = [
         "number",
         "name",
@@ -75,25 +89,25 @@ class ExtensionAdmin(TenantScopedAdmin):
 class PickupGroupMemberInline(TabularInline):
     model = PickupGroupMember
     extra = 0
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
 
 
 class PagingGroupMemberInline(TabularInline):
     model = PagingGroupMember
     extra = 0
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
 
 
 class DeviceLineInline(TabularInline):
     model = DeviceLine
     extra = 0
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
 
 
 class FollowMeEntryInline(TabularInline):
     model = FollowMeEntry
     extra = 0
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
 
 
 @admin.register(Voicemail)
@@ -104,7 +118,7 @@ class VoicemailAdmin(TenantScopedAdmin):
     list_filter = ["enabled", "attach_audio"]
     search_fields = ["mailbox", "name", "email"]
     list_select_related = ["tenant", "extension", "user"]
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
     readonly_fields = ["user"]  # the extension's user, kept in step by the model
 
 
@@ -181,7 +195,7 @@ class ContactAdmin(TenantScopedAdmin):
     list_display = ["last_name", "first_name", "display_name", "company", "email", "department", "tenant"]
     search_fields = ["first_name", "last_name", "display_name", "company", "email"]
     list_select_related = ["tenant", "department"]
-    raw_id_fields = ["department"]
+    autocomplete_fields = ["department"]
 
 
 @admin.register(FollowMe)
@@ -190,7 +204,7 @@ class FollowMeAdmin(TenantScopedAdmin):
 
     list_display = ["extension", "enabled", "tenant"]
     list_select_related = ["tenant", "extension"]
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
     inlines = [FollowMeEntryInline]
 
 

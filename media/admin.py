@@ -105,7 +105,7 @@ class MediaFileAdmin(AudioAdmin):
 class MusicOnHoldEntryInline(TabularInline):
     model = MusicOnHoldEntry
     extra = 0
-    raw_id_fields = ["media_file"]
+    autocomplete_fields = ["media_file"]
     verbose_name_plural = "playlist, in order"
 
 
@@ -127,7 +127,7 @@ class RecordingAdmin(AudioAdmin):
     list_filter = ["format"]
     search_fields = ["call_id", "description"]
     date_hierarchy = "recorded_at"
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
     fields = ["tenant", "call_id", "extension", "description", "recorded_at", *AudioAdmin.audio_fields]
 
 
@@ -138,7 +138,7 @@ class VoicemailGreetingAdmin(AudioAdmin):
     list_display = ["voicemail", "kind", "tenant", "duration", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["description", "voicemail__mailbox"]
-    raw_id_fields = ["voicemail"]
+    autocomplete_fields = ["voicemail"]
     fields = ["tenant", "voicemail", "kind", "description", *AudioAdmin.audio_fields]
 
 
@@ -158,7 +158,7 @@ class VoicemailMessageAdmin(AudioAdmin):
     list_filter = ["folder", "read"]
     search_fields = ["caller_id_number", "caller_id_name", "voicemail__mailbox"]
     date_hierarchy = "received_at"
-    raw_id_fields = ["voicemail"]
+    autocomplete_fields = ["voicemail"]
     fields = [
         "tenant",
         "voicemail",

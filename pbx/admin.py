@@ -16,7 +16,6 @@ platform's admins, as in the API.
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets
-from django.contrib.admin.checks import InlineModelAdminChecks
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
@@ -25,10 +24,12 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 
 from apikeys import roles
-from pbx import changelog, destinations
+from pbx import changelog
 from pbx.admin_csv import CsvAdminMixin
+from pbx.admin_destinations import DestinationsAdminMixin
+from pbx.admin_widgets import TagsAdminMixin
 from pbx.api import tags
-from pbx.models import ChangeLog, Destination
+from pbx.models import ChangeLog
 from tenants.models import Membership
 
 
@@ -224,10 +225,14 @@ def scoped_form(form_class):
     return type(form_class.__name__, (ScopedModelForm, form_class), {"__module__": form_class.__module__})
 
 
-class RoleAwareAdmin(CsvAdminMixin, ScopedFormMixin, admin.ModelAdmin):
+class RoleAwareAdmin(
+    DestinationsAdminMixin, TagsAdminMixin, CsvAdminMixin, ScopedFormMixin, admin.ModelAdmin
+):
     """Permissions by API role rather than by per-model Django permissions; every save and
     delete is recorded in the change log, and the history page shows it. A model whose
-    API resource takes CSV gets an import page and an export (pbx.admin_csv)."""
+    API resource takes CSV gets an import page and an export (pbx.admin_csv); one with
+    destination slots gets them by name, and one that can be pointed at shows what points
+    at it (pbx.admin_destinations); a taggable one, a tag picker (pbx.admin_widgets)."""
 
     object_history_template = "admin/pbx/change_history.html"
 
@@ -311,6 +316,8 @@ class RoleAwareAdmin(CsvAdminMixin, ScopedFormMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         before = changelog.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
+        if before is not None:
+            before.update(self.relations_before_save(form))  # the slots as stored, for the diff
         with changelog.change_context(actor=request.user, source="admin"):
             super().save_model(request, obj, form, change)
             changelog.record(obj, changelog.UPDATE if change else changelog.CREATE, before)
@@ -443,144 +450,6 @@ class TabularInline(ScopedInlineMixin, admin.TabularInline):
 
 class StackedInline(ScopedInlineMixin, admin.StackedInline):
     """The kernel's stacked inline: use it, not Django's, in every app's admin."""
-
-
-class DestinationForm(forms.ModelForm):
-    """One destination row: the slot, and the target as a registered type and an id."""
-
-    target_type = forms.ChoiceField(choices=())
-
-    class Meta:
-        model = Destination
-        fields = ["slot", "position", "target_type", "target_id"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["target_type"].choices = [(code, code) for code in sorted(destinations.target_types())]
-        self.fields["target_id"].required = False
-        # Left blank, a row goes after the others of its slot (see DestinationFormSet.clean).
-        self.fields["position"].required = False
-
-
-PARKED_POSITION = 32767  # the largest PositiveSmallIntegerField; no slot is that long
-
-
-class DestinationFormSet(forms.BaseModelFormSet):
-    """The destination rows of one owner, edited inline on the owner's page. Each row is
-    checked like the API checks it: a slot the owner has, a target of its tenant."""
-
-    def __init__(
-        self, data=None, files=None, instance=None, save_as_new=False, prefix=None, queryset=None, **kwargs
-    ):
-        self.instance = instance if instance is not None else self.owner_model()
-        rows = Destination.objects.none()
-        if self.instance.pk is not None and not save_as_new:
-            rows = Destination.objects.filter(
-                owner_type=self.owner_model._meta.label_lower, owner_id=self.instance.pk
-            )
-        super().__init__(data, files, prefix=prefix, queryset=rows.order_by("slot", "position"), **kwargs)
-
-    @classmethod
-    def get_default_prefix(cls):
-        return "destinations"
-
-    def clean(self):
-        super().clean()
-        kept = [form for form in self.forms if self._is_kept(form)]
-        self._number_positions(kept)
-        for form in kept:
-            data = form.cleaned_data
-            code, target_id = data["target_type"], data.get("target_id")
-            item = code if target_id is None else f"{code}-{target_id}"
-            _cleaned, errors = destinations.clean(
-                self.owner_model, getattr(self.instance, "tenant_id", None), {data["slot"]: [item]}
-            )
-            for messages in errors.values():
-                form.add_error(None, " ".join(messages))
-
-    @staticmethod
-    def _is_kept(form):
-        data = getattr(form, "cleaned_data", None)
-        return bool(data) and not data.get("DELETE") and bool(data.get("slot"))
-
-    @staticmethod
-    def _number_positions(forms_kept):
-        """Give a blank position the next free one in its slot, and refuse two rows at
-        the same position of one slot (the database's unique constraint would)."""
-        taken = {}
-        for form in forms_kept:
-            data = form.cleaned_data
-            position = data.get("position")
-            if position is None:
-                continue
-            if position in taken.setdefault(data["slot"], set()):
-                form.add_error("position", f"Another {data['slot']} row already has position {position}.")
-            taken[data["slot"]].add(position)
-        for form in forms_kept:
-            data = form.cleaned_data
-            if data.get("position") is None:
-                slot_taken = taken.setdefault(data["slot"], set())
-                data["position"] = max(slot_taken, default=-1) + 1
-                form.instance.position = data["position"]
-                slot_taken.add(data["position"])
-
-    def save_existing_objects(self, commit=True):
-        # Rows that swap positions would meet the unique (slot, position) constraint one
-        # UPDATE at a time: park the moved rows out of the way first, in the same
-        # transaction as the admin's save.
-        moved = [form.instance.pk for form in self.initial_forms if "position" in form.changed_data]
-        for parking, pk in enumerate(moved):
-            Destination.objects.filter(pk=pk).update(position=PARKED_POSITION - parking)
-        return super().save_existing_objects(commit)
-
-    def save_new(self, form, commit=True):
-        row = form.save(commit=False)
-        row.owner_type = self.owner_model._meta.label_lower
-        row.owner_id = self.instance.pk
-        row.tenant_id = getattr(self.instance, "tenant_id", None)
-        if commit:
-            row.save()
-        return row
-
-
-class DestinationInlineChecks(InlineModelAdminChecks):
-    """Destination has no foreign key to its owner (it names it by label and id), so the
-    admin's foreign-key checks do not apply; contenttypes' generic inlines do the same."""
-
-    def _check_exclude_of_parent_model(self, obj, parent_model):
-        return []
-
-    def _check_relation(self, obj, parent_model):
-        return []
-
-
-class DestinationInline(TabularInline):
-    """Mix into any owner's admin: its destination slots (an IVR's options, a DID's
-    routing) as inline rows, though Destination names its owner by label and id rather
-    than by a foreign key."""
-
-    model = Destination
-    form = DestinationForm
-    checks_class = DestinationInlineChecks
-    extra = 0
-    verbose_name = "destination"
-    verbose_name_plural = "destinations (slots)"
-    fields = ["slot", "position", "target_type", "target_id"]
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = forms.modelformset_factory(
-            Destination,
-            form=self.form,
-            formset=DestinationFormSet,
-            fields=self.fields,
-            extra=self.extra,
-            can_delete=True,
-        )
-        formset.owner_model = self.parent_model
-        return formset
-
-    def get_queryset(self, request):
-        return Destination.objects.none()  # the formset reads its owner's rows itself
 
 
 # --- the site: who logs in, and the start page ----------------------------------------

@@ -1,15 +1,20 @@
 """Admin of the routing app: trunks for platform admins; the rest scoped to the staff
-user's tenants, with inlines for patterns, trunks, routes, time ranges, members and
-destination slots (an IVR's options)."""
+user's tenants, with inlines for patterns, trunks, routes, time ranges and members.
+Destination slots (an IVR's options, a DID's routing) are picked by name on every
+owner's page (pbx.admin_destinations)."""
 
+from django import forms
 from django.contrib import admin
 from django.urls import path
 
-from pbx.admin import DestinationInline, RoleAwareAdmin, TabularInline, TenantScopedAdmin, tenant_ids_of
+from extensions.models import CODECS
+from pbx.admin import RoleAwareAdmin, TabularInline, TenantScopedAdmin, tenant_ids_of
+from pbx.admin_widgets import DateInput, OrderedMultipleChoiceField, TimeInput, WeekdaysField, live_checked
 from routing.models import (
     DID,
     DISA,
     IVR,
+    WEEKDAYS,
     Agent,
     CallerIdBlacklist,
     CustomDestination,
@@ -32,11 +37,22 @@ from routing.models import (
 )
 
 
+class TrunkForm(forms.ModelForm):
+    """A trunk's codecs chosen and ordered, as the API takes them (its CodecListField)."""
+
+    codecs = OrderedMultipleChoiceField(
+        choices=[(codec, codec) for codec in CODECS],
+        required=False,
+        help_text="Allowed codecs, the preferred first: move them across and up or down.",
+    )
+
+
 @admin.register(Trunk)
 class TrunkAdmin(RoleAwareAdmin):
     """SIP trunks (platform admins only)."""
 
     platform_only = True
+    form = TrunkForm
     list_display = ["name", "host", "port", "transport", "register", "max_channels", "enabled"]
     list_filter = ["transport", "register", "enabled"]
     search_fields = ["name", "host", "description"]
@@ -50,8 +66,14 @@ class TrunkAdmin(RoleAwareAdmin):
         return trunks if tenant_ids is None else trunks.filter(tenants__in=tenant_ids).distinct()
 
 
+class DialPatternForm(forms.ModelForm):
+    class Meta:
+        widgets = {"match": live_checked(DialPattern, "match")}  # checked as it is typed
+
+
 class DialPatternInline(TabularInline):
     model = DialPattern
+    form = DialPatternForm
     extra = 0
 
 
@@ -94,7 +116,7 @@ class OutboundRouteAdmin(TenantScopedAdmin):
 class RoutingProfileRouteInline(TabularInline):
     model = RoutingProfileRoute
     extra = 0
-    raw_id_fields = ["route"]
+    autocomplete_fields = ["route"]
 
 
 @admin.register(RoutingProfile)
@@ -121,8 +143,17 @@ class DIDAdmin(TenantScopedAdmin):
     list_filter = ["enabled"]
     list_select_related = ["tenant", "schedule"]
     search_fields = ["number", "description"]
-    raw_id_fields = ["schedule"]
-    inlines = [DestinationInline]
+    autocomplete_fields = ["schedule"]
+
+
+class ScheduleRangeForm(forms.ModelForm):
+    """One row of the week grid: a tick per day of the week and the browser's time
+    pickers, rather than a JSON list of day names."""
+
+    days = WeekdaysField(WEEKDAYS)
+
+    class Meta:
+        widgets = {"start": TimeInput(), "end": TimeInput()}
 
     def get_urls(self):
         """The DID route tool (routing.admin_tools): `<id>/route/`."""
@@ -141,12 +172,28 @@ class DIDAdmin(TenantScopedAdmin):
 
 class ScheduleRangeInline(TabularInline):
     model = ScheduleRange
+    form = ScheduleRangeForm
     extra = 0
+    verbose_name_plural = "week (opening hours)"
+
+
+class ScheduleExceptionForm(forms.ModelForm):
+    """Holidays and special openings with the browser's date and time pickers."""
+
+    class Meta:
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "start": TimeInput(),
+            "end": TimeInput(),
+        }
 
 
 class ScheduleExceptionInline(TabularInline):
     model = ScheduleException
+    form = ScheduleExceptionForm
     extra = 0
+    verbose_name_plural = "holidays and special openings"
 
 
 @admin.register(Schedule)
@@ -155,7 +202,7 @@ class ScheduleAdmin(TenantScopedAdmin):
 
     list_display = ["name", "time_zone", "tenant"]
     search_fields = ["name", "description"]
-    inlines = [ScheduleRangeInline, ScheduleExceptionInline, DestinationInline]
+    inlines = [ScheduleRangeInline, ScheduleExceptionInline]
 
 
 @admin.register(Flow)
@@ -166,7 +213,6 @@ class FlowAdmin(TenantScopedAdmin):
     list_filter = ["state"]
     list_editable = ["state"]
     search_fields = ["name", "variable_name"]
-    inlines = [DestinationInline]
 
 
 @admin.register(IVR)
@@ -176,13 +222,12 @@ class IVRAdmin(TenantScopedAdmin):
     list_display = ["name", "timeout", "retries", "direct_dial", "enabled", "tenant"]
     list_filter = ["direct_dial", "enabled"]
     search_fields = ["name", "description"]
-    inlines = [DestinationInline]
 
 
 class HuntListMemberInline(TabularInline):
     model = HuntListMember
     extra = 0
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
 
 
 @admin.register(HuntList)
@@ -192,13 +237,13 @@ class HuntListAdmin(TenantScopedAdmin):
     list_display = ["number", "name", "strategy", "ring_time", "enabled", "tenant"]
     list_filter = ["strategy", "enabled"]
     search_fields = ["number", "name"]
-    inlines = [HuntListMemberInline, DestinationInline]
+    inlines = [HuntListMemberInline]
 
 
 class QueueMemberInline(TabularInline):
     model = QueueMember
     extra = 0
-    raw_id_fields = ["extension", "agent"]
+    autocomplete_fields = ["extension", "agent"]
 
 
 @admin.register(Queue)
@@ -208,7 +253,7 @@ class QueueAdmin(TenantScopedAdmin):
     list_display = ["number", "name", "strategy", "timeout", "max_callers", "enabled", "tenant"]
     list_filter = ["strategy", "enabled"]
     search_fields = ["number", "name"]
-    inlines = [QueueMemberInline, DestinationInline]
+    inlines = [QueueMemberInline]
 
 
 @admin.register(Agent)
@@ -218,7 +263,7 @@ class AgentAdmin(TenantScopedAdmin):
     list_display = ["number", "name", "extension", "enabled", "tenant"]
     list_filter = ["enabled"]
     search_fields = ["number", "name"]
-    raw_id_fields = ["extension"]
+    autocomplete_fields = ["extension"]
 
 
 @admin.register(CustomDestination)
@@ -227,7 +272,6 @@ class CustomDestinationAdmin(TenantScopedAdmin):
 
     list_display = ["name", "dial_string", "tenant"]
     search_fields = ["name", "dial_string"]
-    inlines = [DestinationInline]
 
 
 @admin.register(FeatureCode)
@@ -237,7 +281,6 @@ class FeatureCodeAdmin(TenantScopedAdmin):
     list_display = ["code", "name", "feature", "enabled", "tenant"]
     list_filter = ["feature", "enabled"]
     search_fields = ["code", "name"]
-    inlines = [DestinationInline]
 
 
 @admin.register(ShortNumber)
@@ -254,7 +297,7 @@ class DISAAdmin(TenantScopedAdmin):
 
     list_display = ["name", "caller_id_number", "routing_profile", "enabled", "tenant"]
     search_fields = ["name"]
-    raw_id_fields = ["routing_profile"]
+    autocomplete_fields = ["routing_profile"]
 
 
 @admin.register(CallerIdBlacklist)

@@ -77,7 +77,7 @@ class DeliveryAdmin(TenantScopedAdmin):
     list_filter = ["status", "event"]
     search_fields = ["event", "event_id"]
     list_select_related = ("webhook", "tenant")
-    raw_id_fields = ["webhook"]
+    autocomplete_fields = ["webhook"]
     inlines = [AttemptInline]
     actions = ["redeliver"]
 

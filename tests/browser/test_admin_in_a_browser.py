@@ -66,7 +66,7 @@ def test_a_tenant_admin_sees_only_its_tenant_and_cannot_open_another_by_url(page
     assert page.locator("text=Resellers").count() == 0
 
 
-def test_an_admin_adds_an_ivr_option_inline_and_the_route_tool_follows_it(page, live_server):
+def test_an_admin_picks_an_ivr_option_by_name_and_the_route_tool_follows_it(page, live_server):
     UserFactory(username="root", is_superuser=True, is_staff=True)
     acme = TenantFactory(code="ACME")
     menu = IVRFactory(tenant=acme, name="Main menu")
@@ -74,10 +74,11 @@ def test_an_admin_adds_an_ivr_option_inline_and_the_route_tool_follows_it(page, 
     log_in(page, live_server, "root")
 
     page.goto(f"{live_server.url}/admin/routing/ivr/{menu.pk}/change/")
-    page.click("#destinations-group .add-row a")
-    page.fill("#id_destinations-0-slot", "IVR_1")
-    page.select_option("#id_destinations-0-target_type", "EXT")
-    page.fill("#id_destinations-0-target_id", str(reception.pk))
+    slot = page.locator('tr.pbx-slot[data-slot="IVR_1"]')
+    slot.locator(".pbx-dest-add").click()
+    slot.locator(".pbx-dest-type").select_option(label="extension")
+    slot.locator(".pbx-dest-search").fill("Reception")
+    slot.locator(".pbx-dest-result", has_text="extension 100 (Reception)").click()
     page.click("input[name=_save]")
     page.wait_for_selector("text=was changed successfully")
 

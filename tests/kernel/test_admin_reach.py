@@ -119,7 +119,6 @@ def extension_form(extension, **changes):
         "sip_username": extension.number,
         "password": "",
         "max_contacts": 1,
-        "codecs": "[]",
         "ring_timeout": 30,
         "forward_all_destination": "",
         "forward_busy_destination": "",
