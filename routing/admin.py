@@ -145,16 +145,6 @@ class DIDAdmin(TenantScopedAdmin):
     search_fields = ["number", "description"]
     autocomplete_fields = ["schedule"]
 
-
-class ScheduleRangeForm(forms.ModelForm):
-    """One row of the week grid: a tick per day of the week and the browser's time
-    pickers, rather than a JSON list of day names."""
-
-    days = WeekdaysField(WEEKDAYS)
-
-    class Meta:
-        widgets = {"start": TimeInput(), "end": TimeInput()}
-
     def get_urls(self):
         """The DID route tool (routing.admin_tools): `<id>/route/`."""
         from routing.admin_tools import did_route_view
@@ -168,6 +158,16 @@ class ScheduleRangeForm(forms.ModelForm):
             ),
             *super().get_urls(),
         ]
+
+
+class ScheduleRangeForm(forms.ModelForm):
+    """One row of the week grid: a tick per day of the week and the browser's time
+    pickers, rather than a JSON list of day names."""
+
+    days = WeekdaysField(WEEKDAYS)
+
+    class Meta:
+        widgets = {"start": TimeInput(), "end": TimeInput()}
 
 
 class ScheduleRangeInline(TabularInline):
