@@ -22,6 +22,7 @@ collection, so that new tests get them without doing anything (docs/testing.md):
 """
 
 import itertools
+import os
 
 import pytest
 from django.core.cache import cache
@@ -30,6 +31,7 @@ from rest_framework.test import APIClient
 from apikeys import roles
 from tests.chromium import launch_chromium
 from tests.factories import ApiKeyFactory, TenantFactory, UserFactory
+from tests.pgbouncer import close_server_connections
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
@@ -52,6 +54,22 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases; when the suite runs through pgbouncer
+    (scripts/with-pgbouncer sets PBX_TEST_PGBOUNCER_ADMIN), pgbouncer's connections to
+    this worker's test database are closed before pytest-django drops it: PostgreSQL
+    refuses to drop a database that has connections, and pgbouncer keeps its server
+    connections open for the next client."""
+    yield
+    if admin_url := os.environ.get("PBX_TEST_PGBOUNCER_ADMIN"):
+        from django.conf import settings
+        from django.db import connections
+
+        connections.close_all()
+        close_server_connections(admin_url, settings.DATABASES["default"]["NAME"])
 
 
 @pytest.fixture(scope="session")
