@@ -7,6 +7,7 @@ import os
 import runpy
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -19,11 +20,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def server_url():
-    """The worker's test database, as the tests reach it (PostgreSQL directly, or the
-    suite's own pgbouncer when the whole suite runs through one)."""
+    """The worker's test database on the PostgreSQL server itself, even when the suite
+    reaches it through a pgbouncer of its own (scripts/with-pgbouncer names the server):
+    a second pgbouncer in front of the first would pool its connections again."""
     db = settings.DATABASES["default"]
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER'] or 'postgres'}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    address = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    if server := os.environ.get("PBX_TEST_POSTGRESQL_URL"):
+        address = urlsplit(server).netloc.rpartition("@")[2]
+    return f"postgres://{db['USER'] or 'postgres'}{password}@{address}/{db['NAME']}"
 
 
 @pytest.fixture(scope="module")
