@@ -73,6 +73,22 @@ def django_db_setup(django_db_setup):
 
 
 @pytest.fixture(scope="session")
+def openapi_schema(django_db_setup, django_db_blocker):
+    """The API's OpenAPI schema as `GET /api/schema/?format=json` serves it (a 200 in
+    OpenAPI's JSON type), made once per worker: generating it takes seconds (some 570
+    operations), and the schema matrices, the switch's modules and the project checks
+    all read the same one. A test that changes what the schema says (a setting) asks
+    the server for its own. Read it, never change it."""
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema/?format=json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    return response.json()
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium under Playwright (tests/chromium.py), shared by the session."""
     with launch_chromium() as chromium:
