@@ -96,6 +96,18 @@ def _tables_emptied_by_delete():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _static_root_of_the_run(tmp_path_factory):
+    """STATIC_ROOT is an empty folder of the run's own, not the checkout's var/static.
+    Each test client builds the middleware again, and whitenoise then reads every file
+    under STATIC_ROOT: after a `make run` (collectstatic) that was a quarter of the time
+    of the API matrices. The test of collected files collects into a folder of its own."""
+    from django.test import override_settings
+
+    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static-root")):
+        yield
+
+
 @pytest.fixture(scope="session")
 def openapi_schema(django_db_setup, django_db_blocker):
     """The API's OpenAPI schema as `GET /api/schema/?format=json` serves it (a 200 in
