@@ -90,6 +90,8 @@ if DB_POOLING not in ("", "off", "session", "transaction"):
     raise ImproperlyConfigured(f"PBX_DB_POOLING must be transaction, session or off, not {DB_POOLING!r}")
 if DB_POOLING == "transaction":
     for _database in DATABASES.values():
+        if _database["ENGINE"] != "django.db.backends.postgresql":
+            continue  # pgbouncer pools PostgreSQL alone (an SQLite file needs nothing)
         # QuerySet.iterator() declares a named (server-side) cursor; outside a
         # transaction Django declares it WITH HOLD and fetches each chunk in a
         # transaction of its own, which pgbouncer may send to a server connection where

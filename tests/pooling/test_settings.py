@@ -40,3 +40,8 @@ def test_an_unknown_pooling_mode_is_refused_naming_the_setting_and_its_values():
         ImproperlyConfigured, match="PBX_DB_POOLING must be transaction, session or off, not 'statement'"
     ):
         pbx_databases(URL, "statement")
+
+
+def test_transaction_pooling_leaves_an_sqlite_database_as_it_is():
+    database = pbx_databases("sqlite:///pbx.sqlite3", "transaction")["default"]
+    assert "prepare_threshold" not in database["OPTIONS"] and not database["DISABLE_SERVER_SIDE_CURSORS"]
