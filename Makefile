@@ -10,7 +10,7 @@ WORKERS ?= 2
 TEST_WORKERS ?= auto
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run test test-sqlite bench lint format schemathesis schemathesis-deep clean
+.PHONY: run test test-pgbouncer test-sqlite bench lint format schemathesis schemathesis-deep clean
 
 $(VENV)/.installed-runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ run: $(VENV)/.installed-runtime
 ## test: the whole suite in parallel; SQLite by default, PostgreSQL when DATABASE_URL is set
 test: $(VENV)/.installed-dev
 	$(PYTEST) $(PYTEST_ARGS)
+
+## test-pgbouncer: the whole suite on PostgreSQL (DATABASE_URL) through pgbouncer in transaction pooling mode, as CI runs it
+test-pgbouncer: $(VENV)/.installed-dev
+	@test -n "$(DATABASE_URL)" || { echo "test-pgbouncer: set DATABASE_URL=postgres://..."; exit 1; }
+	scripts/with-pgbouncer $(PYTEST) $(PYTEST_ARGS)
 
 ## test-sqlite: on SQLite, what can differ from PostgreSQL: every test, generated ones for their first route (docs/testing.md)
 test-sqlite: $(VENV)/.installed-dev

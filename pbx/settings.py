@@ -107,6 +107,40 @@ for _index, _url in enumerate(env_list("DATABASE_REPLICA_URL", []), start=1):
     DATABASES[PBX_REPLICA_ALIASES[-1]] = _replica_database(_url)
 if PBX_REPLICA_ALIASES:
     DATABASE_ROUTERS = ["pbx.replicas.ReplicaRouter"]
+
+# Connection pooling (docs/scaling.md). PBX_DB_POOLING=transaction: pbx reaches
+# PostgreSQL through pgbouncer in transaction pooling mode, where each transaction (each
+# statement, in autocommit) may run on another server connection; so nothing may live
+# on a server connection past a transaction. What pbx itself does is already
+# transaction-scoped: the CDR ingest's staging table is ON COMMIT DROP inside its
+# transaction, the CDR export's `SET LOCAL DateStyle` is inside its own, the webhook
+# and cron workers claim rows with FOR UPDATE SKIP LOCKED inside theirs, and pbx takes
+# no advisory lock and LISTENs to nothing. What Django would do is switched here:
+DB_POOLING = os.environ.get("PBX_DB_POOLING", "").strip().lower()
+if DB_POOLING not in ("", "off", "session", "transaction"):
+    raise ImproperlyConfigured(f"PBX_DB_POOLING must be transaction, session or off, not {DB_POOLING!r}")
+if DB_POOLING == "transaction":
+    for _database in DATABASES.values():
+        if _database["ENGINE"] != "django.db.backends.postgresql":
+            continue  # pgbouncer pools PostgreSQL alone (an SQLite file needs nothing)
+        # QuerySet.iterator() declares a named (server-side) cursor; outside a
+        # transaction Django declares it WITH HOLD and fetches each chunk in a
+        # transaction of its own, which pgbouncer may send to a server connection where
+        # the cursor does not exist. Without them, iterator() reads through an ordinary
+        # cursor (the CSV downloads of pbx/api/pagination.py; CDR exports are one COPY).
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        # psycopg 3 prepares a statement on the server after it has run a few times (a
+        # named prepared statement lives on one server connection): never. Django
+        # already asks psycopg for no prepared statements; this holds even if
+        # DATABASE_URL's query string asks for them (`?prepare_threshold=5`). Parameters
+        # are bound on the client (Django's default), which pgbouncer passes through.
+        _database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+        # Django's own pool (OPTIONS "pool") in front of pgbouncer's would hold server
+        # connections twice over. Persistent connections (CONN_MAX_AGE) stay: they are
+        # connections to pgbouncer, cheap, and spare each request a connection setup.
+        # The time zone Django SETs on a new connection (UTC) is one of the parameters
+        # pgbouncer tracks and sets again on whichever server connection it hands over.
+        _database["OPTIONS"].pop("pool", None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

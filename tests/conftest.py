@@ -22,6 +22,7 @@ collection, so that new tests get them without doing anything (docs/testing.md):
 """
 
 import itertools
+import os
 
 import pytest
 from django.core.cache import cache
@@ -30,6 +31,7 @@ from rest_framework.test import APIClient
 from apikeys import roles
 from tests.chromium import launch_chromium
 from tests.factories import ApiKeyFactory, TenantFactory, UserFactory
+from tests.pgbouncer import close_server_connections
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
@@ -52,6 +54,74 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases; when the suite runs through pgbouncer
+    (scripts/with-pgbouncer sets PBX_TEST_PGBOUNCER_ADMIN), pgbouncer's connections to
+    this worker's test database are closed before pytest-django drops it: PostgreSQL
+    refuses to drop a database that has connections, and pgbouncer keeps its server
+    connections open for the next client."""
+    yield
+    if admin_url := os.environ.get("PBX_TEST_PGBOUNCER_ADMIN"):
+        from django.conf import settings
+        from django.db import connections
+
+        connections.close_all()
+        close_server_connections(admin_url, settings.DATABASES["default"]["NAME"])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tables_emptied_by_delete():
+    """After a test with committed data (`transactional_db`, `live_server`: the SIP, browser,
+    worker and compatibility tests) Django empties every table, on PostgreSQL with one
+    TRUNCATE of all of them; TRUNCATE makes new files for each of some 80 tables, about
+    a second each time. The tables hold a few rows then: DELETE in one transaction with
+    the foreign keys checked at its end (Django declares them DEFERRABLE) empties them
+    in a tenth of that. A test that asks for its sequences reset gets Django's way."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade or not tables:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET CONSTRAINTS ALL DEFERRED"] + [
+            f"DELETE FROM {self.quote_name(table)}" for table in tables
+        ]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_root_of_the_run(tmp_path_factory):
+    """STATIC_ROOT is an empty folder of the run's own, not the checkout's var/static.
+    Each test client builds the middleware again, and whitenoise then reads every file
+    under STATIC_ROOT: after a `make run` (collectstatic) that was a quarter of the time
+    of the API matrices. The test of collected files collects into a folder of its own."""
+    from django.test import override_settings
+
+    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static-root")):
+        yield
+
+
+@pytest.fixture(scope="session")
+def openapi_schema(django_db_setup, django_db_blocker):
+    """The API's OpenAPI schema as `GET /api/schema/?format=json` serves it (a 200 in
+    OpenAPI's JSON type), made once per worker: generating it takes seconds (some 570
+    operations), and the schema matrices, the switch's modules and the project checks
+    all read the same one. A test that changes what the schema says (a setting) asks
+    the server for its own. Read it, never change it."""
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema/?format=json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    return response.json()
 
 
 @pytest.fixture(scope="session")

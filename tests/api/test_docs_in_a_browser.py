@@ -13,6 +13,11 @@ from tests.chromium import DOCS_HOST
 
 HOST = DOCS_HOST  # resolved to the live server by Chromium itself (tests/chromium.py)
 
+# The pages are static files and the schema; the database under them changes nothing
+# that a browser renders or fetches, so the CI's SQLite pass leaves them to PostgreSQL's
+# (its longest tests: Redoc lays out every operation).
+pytestmark = pytest.mark.same_on_every_database
+
 PAGES = {
     "swagger-ui": ("/api/docs/", ".opblock"),  # one block per operation, once the schema is in
     "redoc": ("/api/redoc/", "[role=menuitem]"),  # one menu item per tag or operation

@@ -15,7 +15,6 @@ import json
 
 import pytest
 from django.http import QueryDict
-from django.test import Client
 from rest_framework.generics import GenericAPIView
 
 from tests.api.routes import route_methods
@@ -35,10 +34,9 @@ QUERIES = {
 BODIES = {}
 
 
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    with django_db_blocker.unblock():
-        return Client().get("/api/schema/?format=json").json()
+@pytest.fixture
+def schema(openapi_schema):
+    return openapi_schema
 
 
 def resolve(schema, node):

@@ -255,12 +255,9 @@ def test_ordering_by_an_unknown_field_answers_unknown_field(api, acme_key, acme)
 # --- the schema ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    from django.test import Client
-
-    with django_db_blocker.unblock():
-        return Client().get("/api/schema/?format=json").json()
+@pytest.fixture
+def schema(openapi_schema):
+    return openapi_schema
 
 
 @pytest.mark.parametrize(
