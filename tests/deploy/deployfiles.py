@@ -19,14 +19,6 @@ ENV_FILES = {
     "/etc/pbx/kamailio.env": DEPLOY / "kamailio.env.example",
 }
 
-# Names that the deployment files use and that pbx is gaining at the same time as them
-# (partitioned CDRs, metrics, read replicas, pooling). Until they arrive, the checks
-# below let them through; tests/deploy/test_commands.py fails once one has arrived, so
-# that it leaves this list.
-NOT_YET_MERGED = {
-    "PBX_DB_POOLING",
-}
-
 ASSIGNMENT = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=(.*)$")
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

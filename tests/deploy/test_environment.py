@@ -12,7 +12,6 @@ from django.conf import settings
 from tests.deploy.deployfiles import (
     DEPLOY,
     ENV_FILES,
-    NOT_YET_MERGED,
     READ_BY_A_LIBRARY,
     REFERENCE,
     ROOT,
@@ -55,13 +54,11 @@ def test_each_variable_set_is_one_that_something_reads(name, where):
         assert users, f"{where} sets {name}, which no unit's command line uses"
     elif name in READ_BY_A_LIBRARY:
         package = READ_BY_A_LIBRARY[name]
-        assert library_reads(package, name) or name in NOT_YET_MERGED, (
-            f"{where} sets {name}, which {package} does not read"
-        )
+        assert library_reads(package, name), f"{where} sets {name}, which {package} does not read"
     elif name in READ_BY_THE_PROGRAM:
         pass
     else:
-        assert name in names_read_by_pbx() or name in NOT_YET_MERGED, (
+        assert name in names_read_by_pbx(), (
             f"{where} sets {name}, which pbx never reads (a typo, or a setting that was renamed?)"
         )
 
