@@ -4,6 +4,7 @@ restored into a fresh database and an empty media folder, gives back every row a
 every file; the restore refuses a database that has tables and a backup that does not
 match its checksums."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -33,13 +34,23 @@ SECRET_KEY = "backup-test-secret-key"
 
 
 def database_url(name):
+    """The database `name` on PostgreSQL itself: when the suite runs through pgbouncer
+    (scripts/with-pgbouncer), backups and restores go around it, as deployment.md says."""
+    if direct := os.environ.get("PBX_TEST_POSTGRESQL_URL"):
+        return direct.rsplit("/", 1)[0] + f"/{name}"
     db = settings.DATABASES["default"]
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
 
 
+# What the scripts must take from their environment file alone, not from the suite's own
+# environment (which, through pgbouncer, has PBX_DB_POOLING and a pgbouncer's address).
+SUITE_ONLY = ("DATABASE_URL", "DATABASE_REPLICA_URL", "PBX_DB_POOLING")
+
+
 def run(*argv):
-    return subprocess.run([str(arg) for arg in argv], capture_output=True, text=True, timeout=300)
+    env = {name: value for name, value in os.environ.items() if name not in SUITE_ONLY}
+    return subprocess.run([str(arg) for arg in argv], capture_output=True, text=True, timeout=300, env=env)
 
 
 def administer(statement):
@@ -161,3 +172,16 @@ def test_the_backup_refuses_a_media_root_that_does_not_exist(tmp_path):
     assert refused.returncode != 0
     assert "does not exist" in refused.stderr
     assert not (tmp_path / "backups").exists()  # refused before writing anything
+
+
+def test_the_backup_refuses_to_dump_through_a_pgbouncer_without_postgresqls_own_address(tmp_path):
+    (tmp_path / "media").mkdir()
+    env_file = tmp_path / "pbx.env"
+    env_file.write_text(
+        f"DATABASE_URL={database_url(settings.DATABASES['default']['NAME'])}\nPBX_DB_POOLING=transaction\n"
+        f"PBX_SECRET_KEY=x\nPBX_MEDIA_ROOT={tmp_path / 'media'}\n"
+    )
+    refused = run(BACKUP, "--out", tmp_path / "backups", "--env-file", env_file)
+    assert refused.returncode != 0
+    assert "give --database-url of PostgreSQL itself" in refused.stderr
+    assert not (tmp_path / "backups").exists()
