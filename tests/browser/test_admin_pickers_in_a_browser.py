@@ -1,7 +1,7 @@
 """A tenant administrator builds a call path in the admin by picking names, in headless
 Chromium against a live server: DID -> schedule -> IVR -> hunt list / voicemail, with no
-id typed anywhere; what was saved is what the API returns; no picker or autocomplete
-offers the other tenant's objects of the same names; codecs and the week grid come back
+id typed anywhere, then checked with the DID's route tool; what was saved is what the
+API returns; no picker or autocomplete offers the other tenant's objects of the same names; codecs and the week grid come back
 as they were set. Screenshots of the main pages are kept as test artefacts
 (PBX_TEST_ARTEFACTS, by default var/test-artefacts/)."""
 
@@ -131,6 +131,28 @@ def test_a_tenant_admin_builds_a_call_path_by_picking_names(page, live_server, t
     save(page)
     did = DID.objects.get(number="+390212345678")
     page.screenshot(path=artefact("admin-pickers-did.png"), full_page=True)
+
+    # The path built, checked with the DID's route tool: a Tuesday at noon goes through the
+    # schedule's open branch to the IVR (its timeout: the voicemail); Christmas is closed.
+    page.click("a.route-tool-link")
+    page.wait_for_selector("#route-tool-form")
+    chain = page.locator("ol.route-chain > li")
+    page.fill("#id_at", "2026-12-01T12:00")
+    page.click("input[name=_route]")
+    expect(chain.first).to_have_attribute("data-type", "DID")
+    open_path = [(step.get_attribute("data-type"), step.get_attribute("data-slot")) for step in chain.all()]
+    assert open_path == [
+        ("DID", "DID"),
+        ("CONDITION", "CONDITION"),
+        ("IVR", "IVR_TIMEOUT"),
+        ("VOICEMAIL", ""),
+    ]
+    page.fill("#id_at", "2026-12-25T12:00")
+    page.click("input[name=_route]")
+    expect(chain.nth(1)).to_have_attribute("data-slot", "NOTCONDITION")
+    closed_path = [(step.get_attribute("data-type"), step.get_attribute("data-slot")) for step in chain.all()]
+    assert closed_path == [("DID", "DID"), ("CONDITION", "NOTCONDITION"), ("VOICEMAIL", "")]
+    page.screenshot(path=artefact("admin-pickers-route-tool.png"), full_page=True)
 
     # The hunt list's page says who uses it, linked.
     page.goto(f"{live_server.url}/admin/routing/huntlist/?q=Sales")
