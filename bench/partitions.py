@@ -105,6 +105,22 @@ def analyze():
     # Autovacuum analyzes the partitions, never the parent that the planner reads too.
     with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE cdrs_callrecord")
+        quiet_autovacuum(conn)
+
+
+def quiet_autovacuum(conn, patience=900):
+    """Wait (up to `patience` seconds) until no autovacuum worker runs: after millions of
+    rows COPYed, autovacuum visits every month's partition for minutes, and on two cores
+    the pages measured meanwhile time autovacuum, not pbx."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        busy = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+        ).fetchone()[0]
+        if not busy:
+            return
+        time.sleep(2)
+    seed.log(f"autovacuum still busy after {patience} s: the figures below share the machine with it")
 
 
 def get(url, key):
