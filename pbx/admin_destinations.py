@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from pbx import destinations
+from pbx.admin_widgets import lookup_refusal
 from pbx.api.exceptions import error_response
 from pbx.models import Destination
 
@@ -359,18 +360,10 @@ def destination_targets(request):
     type a staff user may pick for an owner of that tenant, searched like the type's
     admin list, as {"results": [{"id", "label"}]}. A tenant outside the user's reach
     answers like a tenant that does not exist."""
-    from apikeys import roles
     from pbx.admin import tenant_ids_of
 
-    if roles.role_of(request.user) not in (roles.ADMIN, roles.MINOR_ADMIN):
-        return error_response(
-            403, "permission_denied", "Only the platform's and tenants' administrators pick destinations."
-        )
-    unknown = sorted(set(request.GET) - {"type", "tenant", "q"})
-    if unknown:
-        return error_response(
-            400, "unknown_parameter", f"Unknown parameter {', '.join(unknown)}: use type, tenant and q."
-        )
+    if refused := lookup_refusal(request, ["type", "tenant", "q"], "pick destinations"):
+        return refused
     code = request.GET.get("type", "").strip().upper()
     target = destinations.target_type(code)
     if target is None or target.model is None:

@@ -134,16 +134,27 @@ class LiveCheckedInput(forms.TextInput):
         return context
 
 
+def lookup_refusal(request, parameters, use):
+    """The admin's JSON lookups' shared door: an error response for a user who is not an
+    administrator (the admin's own door sends them to the login page first; this holds
+    if a lookup is ever wired without it) or for a parameter the lookup does not take,
+    else None. `use` names the lookup's purpose in the message."""
+    if roles.role_of(request.user) not in roles.STAFF_ROLES:
+        return error_response(403, "permission_denied", f"Only administrators {use}.")
+    unknown = sorted(set(request.GET) - set(parameters))
+    if unknown:
+        allowed = ", ".join(parameters[:-1]) + f" and {parameters[-1]}"
+        return error_response(
+            400, "unknown_parameter", f"Unknown parameter {', '.join(unknown)}: use {allowed}."
+        )
+    return None
+
+
 def dial_pattern_check(request):
     """GET /admin/pbx/dial-pattern-check/?field=routing.dialpattern.match&value=_00X.:
     {"valid": true} or {"valid": false, "message": "..."}, by the field's validators."""
-    if roles.role_of(request.user) not in roles.STAFF_ROLES:
-        return error_response(403, "permission_denied", "Only administrators use the admin's checks.")
-    unknown = sorted(set(request.GET) - {"field", "value"})
-    if unknown:
-        return error_response(
-            400, "unknown_parameter", f"Unknown parameter {', '.join(unknown)}: use field and value."
-        )
+    if refused := lookup_refusal(request, ["field", "value"], "use the admin's checks"):
+        return refused
     field = _live_checked.get(request.GET.get("field", "routing.dialpattern.match"))
     if field is None:
         return error_response(400, "unknown_field", f"No live check for {request.GET.get('field')!r}.")
@@ -223,13 +234,8 @@ def tag_names(request):
     A tenant outside the user's reach answers like one that does not exist."""
     from pbx.admin import tenant_ids_of
 
-    if roles.role_of(request.user) not in roles.STAFF_ROLES:
-        return error_response(403, "permission_denied", "Only administrators use the admin's lookups.")
-    unknown = sorted(set(request.GET) - {"tenant", "q"})
-    if unknown:
-        return error_response(
-            400, "unknown_parameter", f"Unknown parameter {', '.join(unknown)}: use tenant and q."
-        )
+    if refused := lookup_refusal(request, ["tenant", "q"], "use the admin's lookups"):
+        return refused
     raw = request.GET.get("tenant", "").strip()
     reach = tenant_ids_of(request.user)
     if raw:
